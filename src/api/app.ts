@@ -1,0 +1,90 @@
+/**
+ * The HTTP API: routing, validation and error mapping. Instances are reached by RPC
+ * on their Durable Object; nothing unchecked gets that far.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Env } from "../env.js";
+import type { WorkflowRegistry } from "../workflow.js";
+import { ApiError, notFound, problem } from "./problem.js";
+import { check, checkId, eventBody, readJson, startBody } from "./validate.js";
+
+/** Largest request body the API reads (bytes), chunked bodies included. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(workflows: WorkflowRegistry) {
+  const app = new Hono<{ Bindings: Env }>();
+  const instance = (env: Env, id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "BODY_TOO_LARGE", "Body too large", `the request body is over the limit of ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.get("/api/workflows", (c) =>
+    c.json({
+      workflows: Object.values(workflows).map((w) => ({ name: w.name, description: w.description ?? null, version: w.version ?? null })),
+    }),
+  );
+
+  app.post("/api/workflows/:name/instances", async (c) => {
+    const name = c.req.param("name");
+    if (!Object.hasOwn(workflows, name)) throw notFound("workflow", name);
+    const body = check(startBody, await readJson(c, { optional: true }), "the start request");
+    const id = body.id ?? crypto.randomUUID();
+    const result = await instance(c.env, id).create({
+      id,
+      workflow: name,
+      tags: body.tags ?? {},
+      ...(body.input !== undefined && { input: JSON.stringify(body.input) }),
+    });
+    if (!result.ok) {
+      throw new ApiError(409, "INSTANCE_EXISTS", "Instance id taken", `instance "${id}" already exists and runs workflow "${result.workflow}"; choose another id`);
+    }
+    if (result.created) c.header("location", `/api/instances/${encodeURIComponent(id)}`);
+    return c.json(result.instance, result.created ? 201 : 200);
+  });
+
+  app.get("/api/instances/:id", async (c) => {
+    const id = checkId(c.req.param("id"));
+    const view = await instance(c.env, id).describe();
+    if (!view) throw notFound("instance", id);
+    return c.json(view);
+  });
+
+  app.post("/api/instances/:id/events", async (c) => {
+    const id = checkId(c.req.param("id"));
+    const body = check(eventBody, await readJson(c), "the event");
+    const result = await instance(c.env, id).sendEvent({
+      type: body.type,
+      ...(body.id !== undefined && { id: body.id }),
+      ...(body.payload !== undefined && { payload: JSON.stringify(body.payload) }),
+    });
+    if (!result.ok) {
+      if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
+      throw new ApiError(409, "INSTANCE_FINISHED", "Instance finished", `instance "${id}" is ${result.status} and takes no more events`, {
+        currentStatus: result.status,
+      });
+    }
+    return c.json({ accepted: true, duplicate: result.duplicate, id: result.id }, 202);
+  });
+
+  app.notFound((c) => problem(c, new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return problem(c, error);
+    if (error instanceof HTTPException) {
+      return problem(c, new ApiError(error.status as 400, "HTTP_ERROR", "Request refused", error.message || "the request was refused"));
+    }
+    console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, error);
+    return problem(c, new ApiError(500, "INTERNAL", "Internal error", "Cairn failed to handle the request; the error was logged"));
+  });
+
+  return app;
+}

@@ -1,0 +1,81 @@
+/**
+ * Request bodies and parameters, checked before anything reaches a Durable Object:
+ * content type (415), JSON syntax (400), shape (422 with field paths).
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { ApiError, type FieldError } from "./problem.js";
+
+/** Instance ids and event ids: letters, digits and `-_.:~`, 1 to 100 characters. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:~-]{0,99}$/;
+const ID_RULE = "1 to 100 letters, digits or -_.:~, starting with a letter or digit";
+export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/;
+export const MAX_TAGS = 20;
+
+export const instanceId = z.string().regex(ID_PATTERN, `an id is ${ID_RULE}`);
+
+const tags = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a tag key is 1 to 64 letters, digits or -_."),
+    z.string().max(256, "a tag value is at most 256 characters"),
+  )
+  .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
+
+export const startBody = z.strictObject({
+  id: instanceId.optional(),
+  input: z.unknown().optional(),
+  tags: tags.optional(),
+});
+
+export const eventBody = z.strictObject({
+  type: z.string().regex(EVENT_TYPE_PATTERN, "an event type is 1 to 100 letters, digits or -_.:/, starting with a letter or digit"),
+  payload: z.unknown().optional(),
+  id: z.string().regex(ID_PATTERN, `an event id is ${ID_RULE}`).optional(),
+});
+
+/** Reads a JSON body. An absent body reads as `{}` when `optional`. */
+export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.length === 0 && optional) return {};
+  const type = c.req.header("content-type") ?? "";
+  const mediaType = type.split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
+    throw new ApiError(
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Unsupported media type",
+      `send the body as JSON with "content-type: application/json" (got ${mediaType ? `"${mediaType}"` : "no content type"})`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "MALFORMED_JSON", "Malformed JSON", `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Checks `value` against `schema`; a mismatch is a 422 listing every field at fault. */
+export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors: FieldError[] = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(body)",
+    message: issue.message,
+  }));
+  throw new ApiError(
+    422,
+    "INVALID_INPUT",
+    "Invalid input",
+    `${what} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+    { errors },
+  );
+}
+
+export function checkId(value: string): string {
+  if (!ID_PATTERN.test(value)) {
+    throw new ApiError(422, "INVALID_ID", "Invalid id", `"${value.slice(0, 120)}" is not an instance id: an id is ${ID_RULE}`, {
+      errors: [{ path: "id", message: `an id is ${ID_RULE}` }],
+    });
+  }
+  return value;
+}

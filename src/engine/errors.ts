@@ -1,0 +1,132 @@
+/**
+ * Errors that cross the journal. Each class sets `name` and a stable `code`;
+ * after an error has been journaled or sent over RPC, callers branch on `code`
+ * (the class is gone by then), never on the message text.
+ *
+ * What an error means for retries:
+ * - `NonRetryableError` (thrown by user code): the step fails at once.
+ * - `StepTimeoutError`: one attempt ran past its timeout; the step retries.
+ * - `StepResultError`, `InvalidStepError`: a programming error; retrying cannot help.
+ * - `EventTimeoutError`: `waitForEvent` gave up; the workflow may catch it.
+ * - `NonDeterministicError`: fails the instance; no catch can swallow it.
+ */
+
+/** The serialised form kept in the journal and shown by the API. */
+export interface ErrorRecord {
+  name: string;
+  message: string;
+  code: string;
+  /** Set when the error is the outcome of a step, so operators see where it came from. */
+  step?: { name: string; count: number };
+}
+
+export abstract class CairnError extends Error {
+  abstract readonly code: string;
+  /** Terminal errors never retry. */
+  readonly retryable: boolean = false;
+}
+
+/**
+ * Throw from a step's function to fail the step without further attempts.
+ * Same signature as Cloudflare Workflows' `NonRetryableError`.
+ *
+ * @example throw new NonRetryableError("card declined: do not charge again");
+ */
+export class NonRetryableError extends CairnError {
+  readonly code: string = "NON_RETRYABLE";
+  constructor(message: string, name = "NonRetryableError") {
+    super(message);
+    this.name = name;
+  }
+}
+
+export class StepTimeoutError extends CairnError {
+  readonly code = "STEP_TIMEOUT";
+  override readonly retryable = true;
+  constructor(step: string, timeoutMs: number) {
+    super(`step "${step}" did not finish within ${timeoutMs} ms; its signal was aborted and the attempt counted as failed`);
+    this.name = "StepTimeoutError";
+  }
+}
+
+export class StepInterruptedError extends CairnError {
+  readonly code = "STEP_INTERRUPTED";
+  override readonly retryable = true;
+  constructor(step: string) {
+    super(`step "${step}" was running when the instance's runtime stopped; the attempt is counted as failed and the step runs again`);
+    this.name = "StepInterruptedError";
+  }
+}
+
+export class StepResultError extends CairnError {
+  constructor(readonly code: "STEP_RESULT_TOO_LARGE" | "STEP_RESULT_INVALID", message: string) {
+    super(message);
+    this.name = "StepResultError";
+  }
+}
+
+export class InvalidStepError extends CairnError {
+  readonly code = "INVALID_STEP";
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidStepError";
+  }
+}
+
+export class EventTimeoutError extends CairnError {
+  readonly code = "EVENT_TIMEOUT";
+  constructor(step: string, eventType: string, timeoutMs: number) {
+    super(`step "${step}" waited ${timeoutMs} ms for an event of type "${eventType}" and none came`);
+    this.name = "EventTimeoutError";
+  }
+}
+
+export class NonDeterministicError extends CairnError {
+  readonly code = "NON_DETERMINISTIC";
+  constructor(workflow: string, position: number, expected: string, found: string) {
+    super(
+      `workflow "${workflow}" is not deterministic: step call #${position + 1} was ${expected} in the journal but the code now calls ${found}. ` +
+        `Code outside steps must make the same step calls in the same order on every replay; ` +
+        `to change a running workflow, give the new code a new workflow version or name.`,
+    );
+    this.name = "NonDeterministicError";
+  }
+}
+
+/** An error rebuilt from its journal record: same name, message and code on every replay. */
+export class JournaledError extends Error {
+  readonly code: string;
+  readonly step?: { name: string; count: number };
+  constructor(record: ErrorRecord) {
+    super(record.message);
+    this.name = record.name;
+    this.code = record.code;
+    if (record.step) this.step = record.step;
+  }
+}
+
+/** The code for an arbitrary thrown value: its own string `code` if it has one. */
+export function codeOf(error: unknown, fallback: string): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.length > 0 && code.length <= 100 ? code : fallback;
+}
+
+export function toErrorRecord(error: unknown, fallbackCode: string): ErrorRecord {
+  if (error instanceof Error) {
+    return { name: error.name || "Error", message: error.message, code: codeOf(error, fallbackCode) };
+  }
+  return { name: "Error", message: typeof error === "string" ? error : safeString(error), code: fallbackCode };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof CairnError) return error.retryable;
+  return true;
+}

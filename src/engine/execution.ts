@@ -1,0 +1,521 @@
+/**
+ * One execution of a workflow instance: runs the user's `run(event, step)`,
+ * interprets each step call against the journal, and reports an outcome.
+ *
+ * An execution lives as long as the host keeps it in memory. While it does, a
+ * step that waits (sleep, retry backoff, event) is a pending promise: when the host
+ * calls `advance()` after the wait ends, the workflow continues from where it
+ * stopped, without running from the top. A new execution over an existing journal
+ * is a replay: journaled step calls return their recorded outcome at once, and each
+ * call is checked against the record at its position (name and kind).
+ */
+import {
+  EventTimeoutError,
+  InvalidStepError,
+  JournaledError,
+  NonDeterministicError,
+  StepInterruptedError,
+  StepTimeoutError,
+  isRetryable,
+  toErrorRecord,
+  type ErrorRecord,
+} from "./errors.js";
+import type { InboxEvent, JournalStore, StepKind, StepRecord } from "./journal.js";
+import { backoffMs, resolvePolicy, type RetryPolicy, type StepConfig } from "./retry.js";
+import { toMs } from "./durations.js";
+import { serializeResult, parseResult } from "./serialize.js";
+import type { WaitingFor } from "./status.js";
+import type { ReceivedEvent, StepContext, WaitForEventOptions, WorkflowDefinition, WorkflowStep } from "./types.js";
+
+/** Time as the engine sees it; the Durable Object passes the real clock, tests a virtual one. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` after `ms` while the execution is in memory; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+  /** Resolves after one turn of the event loop (a macrotask), so pending microtasks have run. */
+  yield(): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimer(ms, fn) {
+    const handle = setTimeout(fn, ms);
+    return () => clearTimeout(handle);
+  },
+  yield: () => new Promise((resolve) => setTimeout(resolve, 0)),
+};
+
+export type Outcome =
+  | { kind: "completed"; output?: string }
+  | { kind: "failed"; error: ErrorRecord }
+  /** Every step call is waiting; `wakeAt` is the earliest time one can go on. */
+  | { kind: "suspended"; wakeAt?: number; waitingFor?: WaitingFor };
+
+export interface InstanceInput {
+  id: string;
+  /** JSON text of the input; absent for none. */
+  input?: string;
+  createdAt: number;
+}
+
+export const DEFAULT_EVENT_TIMEOUT = "24 hours";
+const MAX_NAME_LENGTH = 256;
+const MAX_EVENT_TYPE_LENGTH = 100;
+
+/** A step call that waits for time or an event. `wake` returns true once it went on. */
+interface Blocked {
+  record: StepRecord;
+  wake(now: number): boolean;
+}
+
+export class Execution {
+  private readonly records: Map<number, StepRecord>;
+  private readonly counts = new Map<string, number>();
+  private readonly blocked = new Map<number, Blocked>();
+  private readonly inFlight = new Map<number, AbortController>();
+  /** In-memory wake-ups for blocked calls that fall due while other steps still run. */
+  private readonly wakeTimers = new Set<() => void>();
+  private nextSeq = 0;
+  private active = 0;
+  private started = false;
+  private final?: Extract<Outcome, { kind: "completed" | "failed" }>;
+  private idleWaiters: (() => void)[] = [];
+  private idleCheckPending = false;
+  readonly step: WorkflowStep;
+
+  constructor(
+    private readonly workflow: WorkflowDefinition,
+    private readonly instance: InstanceInput,
+    private readonly store: JournalStore,
+    private readonly clock: Clock,
+    private readonly env: unknown = {},
+  ) {
+    this.records = new Map(store.load().map((r) => [r.seq, r]));
+    this.step = this.makeStep();
+  }
+
+  /** True once the workflow completed or failed; nothing is journaled after that. */
+  get finished(): boolean {
+    return this.final !== undefined;
+  }
+
+  /** Number of records the journal held when this execution started (its replay length). */
+  get journalSize(): number {
+    return this.records.size;
+  }
+
+  /**
+   * Starts the workflow (first call), wakes every waiting step call whose time has
+   * come or whose event is in the inbox, and resolves once the workflow finished or
+   * every step call waits again.
+   */
+  async advance(): Promise<Outcome> {
+    if (!this.started) this.start();
+    this.poll();
+    await this.idle();
+    return this.outcome();
+  }
+
+  /** Wakes what can go on now; safe to call at any time, including during `advance()`. */
+  poll(): void {
+    if (this.final) return;
+    const now = this.clock.now();
+    const due = [...this.blocked.values()].sort((a, b) => a.record.seq - b.record.seq);
+    for (const entry of due) {
+      if (this.final) return;
+      if (this.blocked.get(entry.record.seq) === entry && entry.wake(now)) this.blocked.delete(entry.record.seq);
+    }
+  }
+
+  /** Stops the execution: running steps see their signal abort; their late results are discarded. */
+  abort(reason: Error): void {
+    this.final ??= { kind: "failed", error: toErrorRecord(reason, "TERMINATED") };
+    for (const controller of this.inFlight.values()) controller.abort(reason);
+    this.inFlight.clear();
+    this.blocked.clear();
+    this.clearWakeTimers();
+    this.flushIdle();
+  }
+
+  outcome(): Outcome {
+    if (this.final) return this.final;
+    const waits = [...this.blocked.values()].map((b) => b.record);
+    const timers = waits.filter((r) => r.dueAt !== undefined).sort((a, b) => a.dueAt! - b.dueAt!);
+    // An event wait is what an operator most needs to see; otherwise the earliest timer.
+    const shown = waits.filter((r) => r.status === "waiting").sort((a, b) => a.seq - b.seq)[0] ?? timers[0];
+    return { kind: "suspended", wakeAt: timers[0]?.dueAt, waitingFor: shown && describeWait(shown) };
+  }
+
+  // ---- running the workflow -------------------------------------------------
+
+  private start(): void {
+    this.started = true;
+    const event = {
+      payload: parseResult(this.instance.input) as Readonly<unknown>,
+      timestamp: new Date(this.instance.createdAt),
+      instanceId: this.instance.id,
+    };
+    Promise.resolve()
+      .then(() => this.workflow.run(event, this.step, { env: this.env }))
+      .then(
+        (output) => {
+          if (this.final) return;
+          try {
+            this.finish({ kind: "completed", output: serializeResult(output, `workflow "${this.workflow.name}"`) });
+          } catch (error) {
+            this.finish({ kind: "failed", error: toErrorRecord(error, "OUTPUT_INVALID") });
+          }
+        },
+        (error: unknown) => {
+          if (this.final) return;
+          const record = toErrorRecord(error, "WORKFLOW_FAILED");
+          if (error instanceof JournaledError && error.step) record.step = error.step;
+          this.finish({ kind: "failed", error: record });
+        },
+      );
+  }
+
+  private finish(outcome: Extract<Outcome, { kind: "completed" | "failed" }>): void {
+    this.final = outcome;
+    for (const controller of this.inFlight.values()) controller.abort(new Error("the workflow already finished"));
+    this.inFlight.clear();
+    this.blocked.clear();
+    this.clearWakeTimers();
+    this.flushIdle();
+  }
+
+  /** Resolves when nothing runs: no step function in flight after a full turn of the event loop. */
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  private checkIdle(): void {
+    if (this.final) return this.flushIdle();
+    if (this.idleWaiters.length === 0 || this.idleCheckPending || this.active > 0) return;
+    this.idleCheckPending = true;
+    void this.clock.yield().then(() => {
+      this.idleCheckPending = false;
+      if (this.final || this.active === 0) {
+        this.clearWakeTimers();
+        this.flushIdle();
+      }
+    });
+  }
+
+  private flushIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private clearWakeTimers(): void {
+    for (const cancel of this.wakeTimers) cancel();
+    this.wakeTimers.clear();
+  }
+
+  // ---- the step API ------------------------------------------------------------
+
+  private makeStep(): WorkflowStep {
+    const self = this;
+    return {
+      do<T>(name: string, configOrFn: StepConfig | ((ctx: StepContext) => Promise<T> | T), maybeFn?: (ctx: StepContext) => Promise<T> | T): Promise<T> {
+        const fn = typeof configOrFn === "function" ? configOrFn : maybeFn;
+        const config = typeof configOrFn === "function" ? undefined : configOrFn;
+        return self.callDo(name, config, fn) as Promise<T>;
+      },
+      sleep(name, duration) {
+        return self.guard(() => self.callSleep(name, self.clock.now() + toMs(duration, `step "${name}" sleep duration`)));
+      },
+      sleepUntil(name, timestamp) {
+        return self.guard(() => self.callSleep(name, toTimestamp(name, timestamp)));
+      },
+      waitForEvent<P>(name: string, options: WaitForEventOptions) {
+        return self.guard(() => self.callWaitForEvent(name, options)) as Promise<ReceivedEvent<P>>;
+      },
+    };
+  }
+
+  /** Turns a synchronous validation error into a rejected promise, as the async API promises. */
+  private guard<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return body();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Gives the call its position and count, and returns the journal record at that
+   * position, after checking that it was made by the same call.
+   */
+  private beginCall(name: string, kind: StepKind): { seq: number; count: number; record?: StepRecord } {
+    if (this.final) throw new InvalidStepError(`step "${name}" was called after workflow "${this.workflow.name}" had finished`);
+    if (typeof name !== "string" || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+      throw new InvalidStepError(`a step name must be a string of 1 to ${MAX_NAME_LENGTH} characters, got ${JSON.stringify(name)}`);
+    }
+    const count = (this.counts.get(name) ?? 0) + 1;
+    this.counts.set(name, count);
+    const seq = this.nextSeq++;
+    const record = this.records.get(seq);
+    if (record && (record.name !== name || record.kind !== kind || record.count !== count)) {
+      const error = new NonDeterministicError(
+        this.workflow.name,
+        seq,
+        `${record.kind} "${record.name}" (#${record.count})`,
+        `${kind} "${name}" (#${count})`,
+      );
+      this.finish({ kind: "failed", error: toErrorRecord(error, error.code) });
+      throw error;
+    }
+    return { seq, count, record };
+  }
+
+  private save(record: StepRecord): void {
+    this.records.set(record.seq, record);
+    this.store.save(record);
+  }
+
+  private block(record: StepRecord, wake: (now: number) => boolean): void {
+    const entry: Blocked = { record, wake };
+    this.blocked.set(record.seq, entry);
+    const dueAt = record.dueAt;
+    if (dueAt === undefined) return;
+    const delay = dueAt - this.clock.now();
+    if (delay <= 0) {
+      queueMicrotask(() => this.wakeOne(entry));
+      return;
+    }
+    // Only useful while other steps keep this execution busy; cleared once idle.
+    if (this.active > 0) {
+      const cancel = this.clock.setTimer(delay, () => {
+        this.wakeTimers.delete(cancel);
+        this.wakeOne(entry);
+      });
+      this.wakeTimers.add(cancel);
+    }
+  }
+
+  private wakeOne(entry: Blocked): void {
+    if (this.final || this.blocked.get(entry.record.seq) !== entry) return;
+    if (entry.wake(this.clock.now())) this.blocked.delete(entry.record.seq);
+  }
+
+  // step.do --------------------------------------------------------------------
+
+  private callDo(name: string, config: StepConfig | undefined, fn: ((ctx: StepContext) => unknown) | undefined): Promise<unknown> {
+    return this.guard(() => {
+      if (typeof fn !== "function") throw new InvalidStepError(`step.do("${name}") needs a function to run`);
+      const policy = resolvePolicy(name, config);
+      const { seq, count, record } = this.beginCall(name, "do");
+      return new Promise((resolve, reject) => {
+        const call: DoCall = { fn, policy, resolve, reject, record: record ?? newRecord(seq, name, count, "do", this.clock.now()) };
+        if (!record) return this.startAttempt(call);
+        switch (record.status) {
+          case "completed":
+            return resolve(parseResult(record.result));
+          case "failed":
+            return reject(new JournaledError(record.error!));
+          case "retrying":
+            if (this.retryWhenDue(call, this.clock.now())) return;
+            return this.block(record, (now) => this.retryWhenDue(call, now));
+          case "running":
+            // The attempt was cut off by a restart: we cannot know whether it took effect.
+            return this.attemptFailed(call, new StepInterruptedError(name));
+          default:
+            return reject(new InvalidStepError(`journal record for step "${name}" has status ${record.status}, which a step.do cannot have`));
+        }
+      });
+    });
+  }
+
+  private retryWhenDue(call: DoCall, now: number): boolean {
+    if ((call.record.dueAt ?? 0) > now) return false;
+    this.startAttempt(call);
+    return true;
+  }
+
+  private startAttempt(call: DoCall): void {
+    const { record, policy } = call;
+    const now = this.clock.now();
+    record.attempts += 1;
+    record.status = "running";
+    record.attemptStartedAt = now;
+    record.dueAt = undefined;
+    this.save(record);
+
+    const controller = new AbortController();
+    this.inFlight.set(record.seq, controller);
+    this.active++;
+    let settled = false;
+    const settle = (body: () => void) => {
+      if (settled) return;
+      settled = true;
+      cancelTimeout();
+      this.inFlight.delete(record.seq);
+      if (!this.final) body();
+      this.active--;
+      this.checkIdle();
+    };
+    const cancelTimeout = this.clock.setTimer(policy.timeoutMs, () =>
+      settle(() => {
+        const error = new StepTimeoutError(record.name, policy.timeoutMs);
+        controller.abort(error);
+        this.attemptFailed(call, error);
+      }),
+    );
+    const ctx: StepContext = { attempt: record.attempts, step: { name: record.name, count: record.count }, signal: controller.signal };
+    let pending: Promise<unknown>;
+    try {
+      pending = Promise.resolve(call.fn(ctx));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (value) => settle(() => this.attemptSucceeded(call, value)),
+      (error: unknown) => settle(() => this.attemptFailed(call, error)),
+    );
+  }
+
+  private attemptSucceeded(call: DoCall, value: unknown): void {
+    const { record } = call;
+    let text: string | undefined;
+    try {
+      text = serializeResult(value, `step "${record.name}"`);
+    } catch (error) {
+      return this.attemptFailed(call, error);
+    }
+    record.status = "completed";
+    record.result = text;
+    record.finishedAt = this.clock.now();
+    this.save(record);
+    call.resolve(parseResult(text));
+  }
+
+  private attemptFailed(call: DoCall, error: unknown): void {
+    const { record, policy } = call;
+    const now = this.clock.now();
+    const errorRecord = toErrorRecord(error, "STEP_FAILED");
+    this.store.saveAttempt({
+      seq: record.seq,
+      attempt: record.attempts,
+      startedAt: record.attemptStartedAt ?? now,
+      finishedAt: now,
+      error: errorRecord,
+    });
+    if (isRetryable(error) && record.attempts < policy.maxAttempts) {
+      record.status = "retrying";
+      record.dueAt = now + backoffMs(policy, record.attempts);
+      this.save(record);
+      this.block(record, (at) => this.retryWhenDue(call, at));
+      return;
+    }
+    record.status = "failed";
+    record.error = { ...errorRecord, step: { name: record.name, count: record.count } };
+    record.finishedAt = now;
+    record.dueAt = undefined;
+    this.save(record);
+    call.reject(new JournaledError(record.error));
+  }
+
+  // step.sleep / step.sleepUntil --------------------------------------------------
+
+  private callSleep(name: string, wakeAt: number): Promise<void> {
+    const { seq, count, record: existing } = this.beginCall(name, "sleep");
+    if (existing?.status === "completed") return Promise.resolve();
+    const record = existing ?? { ...newRecord(seq, name, count, "sleep", this.clock.now()), status: "sleeping", dueAt: wakeAt };
+    return new Promise((resolve) => {
+      const wake = (now: number) => {
+        if ((record.dueAt ?? 0) > now) return false;
+        record.status = "completed";
+        record.finishedAt = now;
+        record.dueAt = undefined;
+        this.save(record);
+        resolve();
+        return true;
+      };
+      // The wake time is journaled at the first call; a time already past returns at once.
+      if (wake(this.clock.now())) return;
+      if (!existing) this.save(record);
+      this.block(record, wake);
+    });
+  }
+
+  // step.waitForEvent ---------------------------------------------------------------
+
+  private callWaitForEvent(name: string, options: WaitForEventOptions): Promise<ReceivedEvent> {
+    const type = options?.type;
+    if (typeof type !== "string" || type.length === 0 || type.length > MAX_EVENT_TYPE_LENGTH) {
+      throw new InvalidStepError(`step.waitForEvent("${name}") needs a type of 1 to ${MAX_EVENT_TYPE_LENGTH} characters, got ${JSON.stringify(type)}`);
+    }
+    const timeoutMs = toMs(options.timeout ?? DEFAULT_EVENT_TIMEOUT, `step "${name}" timeout`);
+    const { seq, count, record: existing } = this.beginCall(name, "event");
+    if (existing?.status === "completed") return Promise.resolve(toReceivedEvent(existing.result));
+    if (existing?.status === "failed") return Promise.reject(new JournaledError(existing.error!));
+    const now = this.clock.now();
+    const record = existing ?? { ...newRecord(seq, name, count, "event", now), status: "waiting", eventType: type, dueAt: now + timeoutMs };
+    return new Promise((resolve, reject) => {
+      const wake = (at: number) => {
+        const event = this.store.takeEvent(type, record.seq);
+        if (event) {
+          record.status = "completed";
+          record.result = eventResult(event);
+          record.finishedAt = at;
+          record.dueAt = undefined;
+          this.save(record);
+          resolve(toReceivedEvent(record.result));
+          return true;
+        }
+        if ((record.dueAt ?? Infinity) > at) return false;
+        const error = new EventTimeoutError(name, type, timeoutMs);
+        record.status = "failed";
+        record.error = { ...toErrorRecord(error, error.code), step: { name, count: record.count } };
+        record.finishedAt = at;
+        record.dueAt = undefined;
+        this.save(record);
+        reject(new JournaledError(record.error));
+        return true;
+      };
+      if (wake(now)) return;
+      if (!existing) this.save(record);
+      this.block(record, wake);
+    });
+  }
+}
+
+interface DoCall {
+  fn: (ctx: StepContext) => unknown;
+  policy: RetryPolicy;
+  record: StepRecord;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+function newRecord(seq: number, name: string, count: number, kind: StepKind, now: number): StepRecord {
+  return { seq, name, count, kind, status: "running", attempts: 0, startedAt: now };
+}
+
+function toTimestamp(name: string, value: Date | number | string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : value;
+  if (typeof ms !== "number" || !Number.isFinite(ms)) {
+    throw new InvalidStepError(`step.sleepUntil("${name}") needs a Date, an epoch in milliseconds or an ISO time, got ${String(value)}`);
+  }
+  return ms;
+}
+
+function eventResult(event: InboxEvent): string {
+  return `{"type":${JSON.stringify(event.type)},"id":${JSON.stringify(event.id)},"timestamp":${event.timestamp}${event.payload === undefined ? "" : `,"payload":${event.payload}`}}`;
+}
+
+function toReceivedEvent(result: string | undefined): ReceivedEvent {
+  const parsed = parseResult(result) as Omit<ReceivedEvent, "timestamp"> & { timestamp: number };
+  return { type: parsed.type, id: parsed.id, payload: parsed.payload, timestamp: new Date(parsed.timestamp) };
+}
+
+function describeWait(record: StepRecord): WaitingFor {
+  const until = record.dueAt === undefined ? undefined : new Date(record.dueAt).toISOString();
+  const kind = record.status === "waiting" ? "event" : record.status === "retrying" ? "retry" : "sleep";
+  return { kind, step: record.name, ...(until && { until }), ...(record.eventType && { eventType: record.eventType }) };
+}

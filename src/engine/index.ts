@@ -1,0 +1,9 @@
+/** The engine: pure TypeScript, no `cloudflare:*` import. */
+export * from "./durations.js";
+export * from "./errors.js";
+export * from "./execution.js";
+export * from "./journal.js";
+export * from "./retry.js";
+export * from "./serialize.js";
+export * from "./status.js";
+export * from "./types.js";

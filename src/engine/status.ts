@@ -1,0 +1,41 @@
+/**
+ * Instance statuses and the transitions between them: the one place that spells
+ * them out. Everything else derives from `STATUSES` and `TRANSITIONS`.
+ */
+export const STATUSES = ["queued", "running", "waiting", "paused", "completed", "failed", "terminated"] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const TERMINAL_STATUSES = ["completed", "failed", "terminated"] as const satisfies readonly Status[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+/** Which status may follow which. A status missing from a list cannot follow it. */
+export const TRANSITIONS: { readonly [From in Status]: readonly Status[] } = {
+  queued: ["running", "paused", "terminated"],
+  running: ["running", "waiting", "completed", "failed", "paused", "terminated"],
+  waiting: ["running", "waiting", "paused", "terminated"],
+  paused: ["queued", "running", "waiting", "terminated"],
+  completed: [],
+  failed: [],
+  terminated: [],
+};
+
+export function isStatus(value: string): value is Status {
+  return (STATUSES as readonly string[]).includes(value);
+}
+
+export function isTerminal(status: Status): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly Status[]).includes(status);
+}
+
+export function canTransition(from: Status, to: Status): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** What a `waiting` instance waits for. */
+export interface WaitingFor {
+  kind: "sleep" | "retry" | "event" | "child";
+  /** ISO time the wait ends (wake-up, next attempt, or event timeout). */
+  until?: string;
+  eventType?: string;
+  step?: string;
+}

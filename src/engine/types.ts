@@ -1,0 +1,78 @@
+/**
+ * The step API a workflow's `run(event, step)` receives, shaped like Cloudflare
+ * Workflows' `WorkflowStep` so that a Cloudflare workflow ports by changing its import.
+ */
+import type { Duration } from "./durations.js";
+import type { StepConfig } from "./retry.js";
+
+/** What `run` receives as its first argument. */
+export interface WorkflowEvent<Input = unknown> {
+  /** The instance's input, as given at start (JSON). */
+  readonly payload: Readonly<Input>;
+  /** When the instance was created. */
+  readonly timestamp: Date;
+  readonly instanceId: string;
+}
+
+/** What a step's function receives. */
+export interface StepContext {
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /** `name` and `count` (1 for the first call with that name) plus the instance id make a stable idempotency key. */
+  step: { name: string; count: number };
+  /** Aborts when the attempt times out or the instance is terminated. */
+  signal: AbortSignal;
+}
+
+/** An event delivered by `waitForEvent`. */
+export interface ReceivedEvent<Payload = unknown> {
+  type: string;
+  payload: Payload;
+  timestamp: Date;
+  id: string;
+}
+
+export interface WaitForEventOptions {
+  type: string;
+  /** Default 24 hours. When it passes, `waitForEvent` throws an error with code `EVENT_TIMEOUT`. */
+  timeout?: Duration | string;
+}
+
+export interface WorkflowStep {
+  /**
+   * Runs `fn` until it succeeds (at least once) and journals its JSON result once;
+   * every replay returns the journaled result without running `fn` again. A terminal
+   * failure (retries exhausted, `NonRetryableError`) is journaled too and rethrown on
+   * every replay, with the same `name`, `message` and `code`.
+   *
+   * Results must be JSON-serialisable and at most 1 MiB; the value returned is the
+   * JSON round trip of what `fn` returned, identical on first run and on replay.
+   *
+   * @example const charge = await step.do("charge card", { retries: { limit: 3, delay: "5 seconds" } },
+   *   async ({ step }) => payments.charge(order, { idempotencyKey: `${event.instanceId}/${step.name}/${step.count}` }));
+   */
+  do<T>(name: string, fn: (ctx: StepContext) => Promise<T> | T): Promise<T>;
+  do<T>(name: string, config: StepConfig, fn: (ctx: StepContext) => Promise<T> | T): Promise<T>;
+  /** A durable timer: the wake time is journaled at the first call, so a replay never sleeps again. */
+  sleep(name: string, duration: Duration | string): Promise<void>;
+  /** A durable timer until `timestamp`; a time in the past returns at once. */
+  sleepUntil(name: string, timestamp: Date | number | string): Promise<void>;
+  /**
+   * Resolves with the first unconsumed event of `type` (events sent before the call
+   * wait in the inbox, first in first out). Each event is delivered to one call only.
+   */
+  waitForEvent<Payload = unknown>(name: string, options: WaitForEventOptions): Promise<ReceivedEvent<Payload>>;
+}
+
+/** What a workflow may see besides its input: the Worker's bindings. */
+export interface RunContext<Env = unknown> {
+  env: Env;
+}
+
+export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
+  /** The name the API starts it by: letters, digits, `-` and `_`. */
+  name: string;
+  description?: string;
+  version?: string;
+  run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
+}

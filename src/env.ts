@@ -1,0 +1,6 @@
+import type { WorkflowInstance } from "./instance/object.js";
+
+/** The Worker's bindings, as wrangler.toml declares them. */
+export interface Env {
+  WORKFLOW_INSTANCE: DurableObjectNamespace<WorkflowInstance>;
+}

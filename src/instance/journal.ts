@@ -1,0 +1,130 @@
+/**
+ * The engine's journal on the object's SQLite storage, plus the timers table that
+ * the object's alarm is computed from. A step record that waits (retry backoff,
+ * sleep, event timeout) owns the timer `step:<seq>`.
+ */
+import type { AttemptRecord, ErrorRecord, InboxEvent, JournalStore, StepKind, StepRecord, StepStatus } from "../engine/index.js";
+import type { Sql } from "./sql.js";
+
+type StepRow = {
+  seq: number;
+  name: string;
+  count: number;
+  kind: string;
+  status: string;
+  attempts: number;
+  started_at: number;
+  attempt_started_at: number | null;
+  finished_at: number | null;
+  due_at: number | null;
+  event_type: string | null;
+  result: string | null;
+  error: string | null;
+};
+
+type AttemptRow = { seq: number; attempt: number; started_at: number; finished_at: number; error: string };
+
+const TIMED: ReadonlySet<StepStatus> = new Set(["retrying", "sleeping", "waiting"]);
+
+export class SqlJournal implements JournalStore {
+  /** Steps that own a timer row, so a step that never waited costs no DELETE. */
+  private readonly timed = new Set<number>();
+
+  constructor(private readonly sql: Sql) {
+    for (const row of sql.all<{ key: string }>("SELECT key FROM timers WHERE key LIKE 'step:%'")) {
+      this.timed.add(Number(row.key.slice(5)));
+    }
+  }
+
+  load(): StepRecord[] {
+    return this.sql.all<StepRow>("SELECT * FROM steps ORDER BY seq").map(toRecord);
+  }
+
+  save(r: StepRecord): void {
+    this.sql.run(
+      `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at, finished_at, due_at, event_type, result, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.seq, r.name, r.count, r.kind, r.status, r.attempts, r.startedAt,
+      r.attemptStartedAt ?? null, r.finishedAt ?? null, r.dueAt ?? null, r.eventType ?? null,
+      r.result ?? null, r.error ? JSON.stringify(r.error) : null,
+    );
+    if (r.dueAt !== undefined && TIMED.has(r.status)) {
+      this.sql.run("INSERT OR REPLACE INTO timers (key, due_at) VALUES (?, ?)", `step:${r.seq}`, r.dueAt);
+      this.timed.add(r.seq);
+    } else if (this.timed.delete(r.seq)) {
+      this.sql.run("DELETE FROM timers WHERE key = ?", `step:${r.seq}`);
+    }
+  }
+
+  saveAttempt(a: AttemptRecord): void {
+    this.sql.run(
+      "INSERT OR REPLACE INTO attempts (seq, attempt, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?)",
+      a.seq, a.attempt, a.startedAt, a.finishedAt, JSON.stringify(a.error),
+    );
+  }
+
+  takeEvent(type: string, seq: number): InboxEvent | undefined {
+    const row = this.sql.one<{ position: number; id: string; type: string; payload: string | null; received_at: number }>(
+      "SELECT position, id, type, payload, received_at FROM inbox WHERE type = ? AND consumed_by IS NULL ORDER BY position LIMIT 1",
+      type,
+    );
+    if (!row) return undefined;
+    this.sql.run("UPDATE inbox SET consumed_by = ? WHERE position = ?", seq, row.position);
+    return { id: row.id, type: row.type, timestamp: row.received_at, ...(row.payload !== null && { payload: row.payload }) };
+  }
+
+  /** Adds an event to the inbox; false when an event with this id was received before. */
+  addEvent(event: InboxEvent): boolean {
+    return (
+      this.sql.run(
+        "INSERT OR IGNORE INTO inbox (id, type, payload, received_at) VALUES (?, ?, ?, ?)",
+        event.id, event.type, event.payload ?? null, event.timestamp,
+      ) > 0
+    );
+  }
+
+  /** Whether a step call is waiting for an event of this type right now. */
+  isWaitingFor(type: string): boolean {
+    return this.sql.one("SELECT 1 AS found FROM steps WHERE status = 'waiting' AND event_type = ? LIMIT 1", type) !== undefined;
+  }
+
+  attempts(): AttemptRecord[] {
+    return this.sql.all<AttemptRow>("SELECT * FROM attempts ORDER BY seq, attempt").map((row) => ({
+      seq: row.seq,
+      attempt: row.attempt,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      error: JSON.parse(row.error) as ErrorRecord,
+    }));
+  }
+
+  /** The earliest timer of the instance, if any. */
+  nextTimer(): number | undefined {
+    const row = this.sql.one<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers");
+    return row?.due ?? undefined;
+  }
+
+  clearStepTimers(): void {
+    this.sql.run("DELETE FROM timers WHERE key LIKE 'step:%'");
+    this.timed.clear();
+  }
+}
+
+function toRecord(row: StepRow): StepRecord {
+  const record: StepRecord = {
+    seq: row.seq,
+    name: row.name,
+    count: row.count,
+    kind: row.kind as StepKind,
+    status: row.status as StepStatus,
+    attempts: row.attempts,
+    startedAt: row.started_at,
+  };
+  if (row.attempt_started_at !== null) record.attemptStartedAt = row.attempt_started_at;
+  if (row.finished_at !== null) record.finishedAt = row.finished_at;
+  if (row.due_at !== null) record.dueAt = row.due_at;
+  if (row.event_type !== null) record.eventType = row.event_type;
+  if (row.result !== null) record.result = row.result;
+  if (row.error !== null) record.error = JSON.parse(row.error) as ErrorRecord;
+  return record;
+}

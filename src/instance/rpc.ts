@@ -1,0 +1,75 @@
+/**
+ * What crosses RPC between the API and a WorkflowInstance. Errors come back as
+ * values with a stable `code`, never as thrown classes (classes do not survive RPC).
+ */
+import type { ErrorRecord, Status, WaitingFor } from "../engine/index.js";
+
+export interface CreateRequest {
+  id: string;
+  workflow: string;
+  /** JSON text of the input. */
+  input?: string;
+  tags: Record<string, string>;
+}
+
+export interface InstanceSummary {
+  id: string;
+  workflow: string;
+  status: Status;
+  createdAt: string;
+}
+
+export type CreateResult =
+  | { ok: true; created: boolean; instance: InstanceSummary }
+  | { ok: false; code: "INSTANCE_EXISTS"; workflow: string };
+
+export interface SendEventRequest {
+  type: string;
+  /** JSON text of the payload. */
+  payload?: string;
+  id?: string;
+}
+
+export type SendEventResult =
+  | { ok: true; id: string; duplicate: boolean }
+  | { ok: false; code: "INSTANCE_NOT_FOUND" }
+  | { ok: false; code: "INSTANCE_FINISHED"; status: Status };
+
+export interface AttemptView {
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  error: ErrorRecord;
+}
+
+export interface StepView {
+  name: string;
+  count: number;
+  kind: "do" | "sleep" | "event";
+  status: string;
+  attempts: number;
+  startedAt: string;
+  finishedAt?: string;
+  /** Next attempt, wake-up or event timeout. */
+  until?: string;
+  eventType?: string;
+  result?: unknown;
+  error?: ErrorRecord;
+  /** Failed attempts, oldest first. */
+  failedAttempts?: AttemptView[];
+}
+
+export interface InstanceView {
+  id: string;
+  workflow: string;
+  status: Status;
+  input?: unknown;
+  output?: unknown;
+  error?: ErrorRecord;
+  waitingFor?: WaitingFor;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+  steps: StepView[];
+}

@@ -1,0 +1,82 @@
+/**
+ * The instance's SQLite schema, versioned. Each entry of MIGRATIONS moves the
+ * schema one version up; an object applies the ones it has not seen, in order, in
+ * one transaction. Never edit a released entry: append a new one.
+ */
+import type { Sql } from "./sql.js";
+
+const MIGRATIONS: readonly string[][] = [
+  [
+    `CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+    `INSERT INTO schema_version (version) VALUES (0)`,
+    // One row: what the instance is and where it stands.
+    `CREATE TABLE instance (
+       id TEXT PRIMARY KEY,
+       workflow TEXT NOT NULL,
+       status TEXT NOT NULL,
+       input TEXT,
+       output TEXT,
+       error TEXT,
+       waiting_for TEXT,
+       tags TEXT NOT NULL DEFAULT '{}',
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL,
+       completed_at INTEGER,
+       version INTEGER NOT NULL DEFAULT 1
+     )`,
+    // The journal: one row per step call, keyed by its position in call order.
+    `CREATE TABLE steps (
+       seq INTEGER PRIMARY KEY,
+       name TEXT NOT NULL,
+       count INTEGER NOT NULL,
+       kind TEXT NOT NULL,
+       status TEXT NOT NULL,
+       attempts INTEGER NOT NULL,
+       started_at INTEGER NOT NULL,
+       attempt_started_at INTEGER,
+       finished_at INTEGER,
+       due_at INTEGER,
+       event_type TEXT,
+       result TEXT,
+       error TEXT
+     )`,
+    // Failed attempts of step.do, for the timeline; the last attempt lives in its step row.
+    `CREATE TABLE attempts (
+       seq INTEGER NOT NULL,
+       attempt INTEGER NOT NULL,
+       started_at INTEGER NOT NULL,
+       finished_at INTEGER NOT NULL,
+       error TEXT NOT NULL,
+       PRIMARY KEY (seq, attempt)
+     )`,
+    // Every timer of the instance; the object's one alarm is set to the earliest.
+    `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
+    `CREATE INDEX timers_due ON timers (due_at)`,
+    // Events in arrival order; consumed_by is the step (seq) that received the event.
+    `CREATE TABLE inbox (
+       position INTEGER PRIMARY KEY AUTOINCREMENT,
+       id TEXT NOT NULL UNIQUE,
+       type TEXT NOT NULL,
+       payload TEXT,
+       received_at INTEGER NOT NULL,
+       consumed_by INTEGER
+     )`,
+    `CREATE INDEX inbox_pending ON inbox (type, position) WHERE consumed_by IS NULL`,
+  ],
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** True when this object has never been created (no schema): reads must not create storage. */
+export function hasSchema(sql: Sql): boolean {
+  return sql.one("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'") !== undefined;
+}
+
+/** Brings the schema to SCHEMA_VERSION. Call inside a storage transaction. */
+export function migrate(sql: Sql): void {
+  const current = hasSchema(sql) ? Number(sql.one<{ version: number }>("SELECT version FROM schema_version")?.version ?? 0) : 0;
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    for (const statement of MIGRATIONS[version]!) sql.run(statement);
+    sql.run("UPDATE schema_version SET version = ?", version + 1);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The instance as the API shows it: JSON values parsed, times as ISO strings.
+ */
+import type { AttemptRecord, ErrorRecord, StepRecord, Status, WaitingFor } from "../engine/index.js";
+import type { InstanceView, StepView } from "./rpc.js";
+
+export type InstanceRow = {
+  id: string;
+  workflow: string;
+  status: Status;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  waiting_for: string | null;
+  tags: string;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  version: number;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toInstanceView(row: InstanceRow, records: StepRecord[], attempts: AttemptRecord[]): InstanceView {
+  const failedBySeq = new Map<number, AttemptRecord[]>();
+  for (const attempt of attempts) {
+    const list = failedBySeq.get(attempt.seq) ?? [];
+    list.push(attempt);
+    failedBySeq.set(attempt.seq, list);
+  }
+  const view: InstanceView = {
+    id: row.id,
+    workflow: row.workflow,
+    status: row.status,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    steps: records.map((r) => toStepView(r, failedBySeq.get(r.seq))),
+  };
+  if (row.input !== null) view.input = JSON.parse(row.input);
+  if (row.output !== null) view.output = JSON.parse(row.output);
+  if (row.error !== null) view.error = JSON.parse(row.error) as ErrorRecord;
+  if (row.waiting_for !== null) view.waitingFor = JSON.parse(row.waiting_for) as WaitingFor;
+  if (row.completed_at !== null) view.completedAt = iso(row.completed_at);
+  return view;
+}
+
+function toStepView(r: StepRecord, failed: AttemptRecord[] | undefined): StepView {
+  const view: StepView = {
+    name: r.name,
+    count: r.count,
+    kind: r.kind,
+    status: r.status,
+    attempts: r.attempts,
+    startedAt: iso(r.startedAt),
+  };
+  if (r.finishedAt !== undefined) view.finishedAt = iso(r.finishedAt);
+  if (r.dueAt !== undefined) view.until = iso(r.dueAt);
+  if (r.eventType !== undefined) view.eventType = r.eventType;
+  if (r.result !== undefined) view.result = JSON.parse(r.result);
+  if (r.error !== undefined) view.error = r.error;
+  if (failed?.length) {
+    view.failedAttempts = failed.map((a) => ({
+      attempt: a.attempt,
+      startedAt: iso(a.startedAt),
+      finishedAt: iso(a.finishedAt),
+      error: a.error,
+    }));
+  }
+  return view;
+}

@@ -1,0 +1,56 @@
+/**
+ * What workflow files import.
+ *
+ * @example
+ * import { defineWorkflow, NonRetryableError } from "../src/workflow";
+ *
+ * export default defineWorkflow({
+ *   name: "welcome-email",
+ *   async run(event, step) {
+ *     const user = await step.do("load user", () => loadUser(event.payload.userId));
+ *     await step.sleep("let them settle in", "1 day");
+ *     await step.do("send email", ({ step }) => send(user, { idempotencyKey: `${event.instanceId}/${step.name}` }));
+ *   },
+ * });
+ */
+import type { WorkflowDefinition } from "./engine/types.js";
+
+export { NonRetryableError } from "./engine/errors.js";
+export type { Duration } from "./engine/durations.js";
+export type { StepConfig, Backoff } from "./engine/retry.js";
+export type {
+  ReceivedEvent,
+  RunContext,
+  StepContext,
+  WaitForEventOptions,
+  WorkflowDefinition,
+  WorkflowEvent,
+  WorkflowStep,
+} from "./engine/types.js";
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Declares a workflow; the name is checked here so a bad one fails at deploy, not at start. */
+export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>(
+  definition: WorkflowDefinition<Input, Output, Env>,
+): WorkflowDefinition<Input, Output, Env> {
+  if (!NAME.test(definition.name)) {
+    throw new Error(
+      `workflow name ${JSON.stringify(definition.name)} is not allowed: use 1 to 64 letters, digits, "-" or "_", starting with a letter or digit`,
+    );
+  }
+  return definition;
+}
+
+/** The registered workflows by name, as `workflows/index.ts` exports them. */
+export type WorkflowRegistry = Readonly<Record<string, WorkflowDefinition>>;
+
+/** Builds a registry from definitions, refusing two workflows with one name. */
+export function registry(...definitions: WorkflowDefinition[]): WorkflowRegistry {
+  const byName: Record<string, WorkflowDefinition> = {};
+  for (const definition of definitions) {
+    if (byName[definition.name]) throw new Error(`two workflows are named "${definition.name}": names must be unique`);
+    byName[definition.name] = definition;
+  }
+  return Object.freeze(byName);
+}

@@ -1,0 +1,49 @@
+/**
+ * Helpers shared by the runtime tests.
+ */
+import { SELF, env } from "cloudflare:test";
+import type { InstanceView } from "../src/instance/rpc.js";
+import type { Status } from "../src/engine/index.js";
+
+let counter = 0;
+/** A fresh id per call, so no two tests share an instance. */
+export function uniqueId(prefix: string): string {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+export function stubFor(id: string) {
+  return env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
+}
+
+export async function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+  const { json, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (json !== undefined) headers.set("content-type", "application/json");
+  return SELF.fetch(new Request(`http://cairn.test${path}`, { ...rest, headers, ...(json !== undefined && { body: JSON.stringify(json) }) }));
+}
+
+export async function start(workflow: string, body: { id?: string; input?: unknown; tags?: Record<string, string> }) {
+  const res = await api(`/api/workflows/${workflow}/instances`, { method: "POST", json: body });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`start failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; status: Status };
+}
+
+export async function describe(id: string): Promise<InstanceView> {
+  const view = await stubFor(id).describe();
+  if (!view) throw new Error(`no instance ${id}`);
+  return view as InstanceView;
+}
+
+/** Polls until the instance reaches one of `statuses` (alarms fire on their own in tests). */
+export async function waitForStatus(id: string, statuses: Status | Status[], timeoutMs = 10_000): Promise<InstanceView> {
+  const wanted = Array.isArray(statuses) ? statuses : [statuses];
+  const deadline = Date.now() + timeoutMs;
+  let view = await describe(id);
+  while (!wanted.includes(view.status)) {
+    if (Date.now() > deadline) throw new Error(`instance ${id} is ${view.status}, not ${wanted.join("/")}: ${JSON.stringify(view)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    view = await describe(id);
+  }
+  return view;
+}

@@ -1,0 +1,11 @@
+/**
+ * The registry: every workflow this deployment can run. Add a workflow by adding
+ * its file here; removing one strands its running instances (they fail with
+ * WORKFLOW_NOT_REGISTERED on their next wake-up).
+ */
+import { registry } from "../src/workflow.js";
+import approval from "./approval.js";
+import orderFulfilment from "./order-fulfilment.js";
+import shippingQuotes from "./shipping-quotes.js";
+
+export const workflows = registry(orderFulfilment, approval, shippingQuotes);
