@@ -82,6 +82,8 @@ export class Execution {
   private idleWaiters: (() => void)[] = [];
   private idleCheckPending = false;
   readonly step: WorkflowStep;
+  /** How many journal records this execution started from: 0 for a first run, else a replay. */
+  readonly replayLength: number;
 
   constructor(
     private readonly workflow: WorkflowDefinition,
@@ -91,6 +93,7 @@ export class Execution {
     private readonly env: unknown = {},
   ) {
     this.records = new Map(store.load().map((r) => [r.seq, r]));
+    this.replayLength = this.records.size;
     this.step = this.makeStep();
   }
 
@@ -99,10 +102,6 @@ export class Execution {
     return this.final !== undefined;
   }
 
-  /** Number of records the journal held when this execution started (its replay length). */
-  get journalSize(): number {
-    return this.records.size;
-  }
 
   /**
    * Starts the workflow (first call), wakes every waiting step call whose time has

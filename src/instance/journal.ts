@@ -75,12 +75,11 @@ export class SqlJournal implements JournalStore {
 
   /** Adds an event to the inbox; false when an event with this id was received before. */
   addEvent(event: InboxEvent): boolean {
-    return (
-      this.sql.run(
-        "INSERT OR IGNORE INTO inbox (id, type, payload, received_at) VALUES (?, ?, ?, ?)",
-        event.id, event.type, event.payload ?? null, event.timestamp,
-      ) > 0
+    const inserted = this.sql.all(
+      "INSERT INTO inbox (id, type, payload, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING position",
+      event.id, event.type, event.payload ?? null, event.timestamp,
     );
+    return inserted.length > 0;
   }
 
   /** Whether a step call is waiting for an event of this type right now. */

@@ -171,7 +171,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (!this.hasInstance()) return;
     const next = this.journal().nextTimer();
     if (next === undefined) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.setAlarm(Math.max(next, 1));
   }
 
   // ---- storage ---------------------------------------------------------------------

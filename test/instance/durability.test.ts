@@ -1,0 +1,202 @@
+/**
+ * The WorkflowInstance Durable Object in real workerd: alarms, eviction and replay,
+ * retries, timeouts, sleeps, the inbox, duplicate deliveries, the determinism check.
+ * Side effects are counted outside the journal (fixtures/effects.ts).
+ */
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe as suite, expect, it } from "vitest";
+import type { WorkflowInstance } from "../../src/instance/object.js";
+import { effects, switches } from "../fixtures/effects.js";
+import { describe, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+
+/** Drops the object from memory (a no-op when it is not running): its next call replays the journal. */
+async function evict(id: string): Promise<void> {
+  await evictDurableObject(stubFor(id)).catch((error: Error) => {
+    if (!/not currently running/.test(error.message)) throw error;
+  });
+}
+
+/**
+ * Makes every timer of the instance due now, as if the clock had jumped past them.
+ * The object is evicted first so that its next execution reads the changed journal.
+ */
+async function expireTimers(id: string): Promise<void> {
+  await evict(id);
+  await runInDurableObject(stubFor(id), (_instance: WorkflowInstance, state) => {
+    state.storage.sql.exec("UPDATE steps SET due_at = ? WHERE due_at IS NOT NULL", Date.now() - 1);
+    state.storage.sql.exec("UPDATE timers SET due_at = ?", Date.now() - 1);
+  });
+}
+
+suite("WorkflowInstance", () => {
+  it("survives eviction mid-workflow: completed steps are not run again", async () => {
+    const id = uniqueId("evict");
+    await start("test-counted-chain", { id, input: { steps: 6, sleepAfter: 2, sleepMs: 60_000 } });
+    const waiting = await waitForStatus(id, "waiting");
+    expect(waiting.waitingFor).toMatchObject({ kind: "sleep", step: "pause" });
+    expect(waiting.steps.filter((s) => s.status === "completed")).toHaveLength(3);
+
+    await evict(id);
+    await expireTimers(id);
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+
+    const done = await waitForStatus(id, "completed");
+    expect(done.output).toEqual({ total: 0 + 1 + 2 + 3 + 4 + 5 });
+    for (let i = 0; i < 6; i++) expect(effects(`${id}/add/${i}`), `step ${i}`).toBe(1);
+  });
+
+  it("survives an abort of the object in the middle of a workflow", async () => {
+    const id = uniqueId("abort");
+    await start("test-counted-chain", { id, input: { steps: 4, sleepAfter: 1, sleepMs: 60_000 } });
+    await waitForStatus(id, "waiting");
+    await runInDurableObject(stubFor(id), (_instance: WorkflowInstance, state) => {
+      try {
+        state.abort("simulated crash");
+      } catch {
+        // abort() throws in the caller too.
+      }
+    }).catch(() => {});
+    await expireTimers(id);
+    await runDurableObjectAlarm(stubFor(id));
+    const done = await waitForStatus(id, "completed");
+    expect(done.output).toEqual({ total: 6 });
+    for (let i = 0; i < 4; i++) expect(effects(`${id}/add/${i}`)).toBe(1);
+  });
+
+  it("retries a failing step through the alarm, with its backoff, and keeps every attempt", async () => {
+    const id = uniqueId("retry");
+    const startedAt = Date.now();
+    await start("test-flaky", { id, input: { failures: 2, limit: 3, delayMs: 100, backoff: "linear" } });
+    const done = await waitForStatus(id, "completed");
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(100 + 200);
+    expect(done.output).toEqual({ attempt: 3 });
+    expect(effects(`${id}/flaky`)).toBe(3);
+    const [step] = done.steps;
+    expect(step).toMatchObject({ name: "flaky", status: "completed", attempts: 3 });
+    expect(step!.failedAttempts?.map((a) => a.error.message)).toEqual(["failure #1", "failure #2"]);
+  });
+
+  it("shows a step waiting for its next attempt as waiting for a retry", async () => {
+    const id = uniqueId("retry-wait");
+    await start("test-flaky", { id, input: { failures: 1, limit: 1, delayMs: 60_000 } });
+    const view = await waitForStatus(id, "waiting");
+    expect(view.waitingFor).toMatchObject({ kind: "retry", step: "flaky" });
+    expect(Date.parse(view.waitingFor!.until!)).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it("fails the instance when retries run out, with the step's error", async () => {
+    const id = uniqueId("exhausted");
+    await start("test-flaky", { id, input: { failures: 5, limit: 1, delayMs: 10 } });
+    const failed = await waitForStatus(id, "failed");
+    expect(failed.error).toMatchObject({ code: "STEP_FAILED", message: "failure #2", step: { name: "flaky", count: 1 } });
+    expect(effects(`${id}/flaky`)).toBe(2);
+  });
+
+  it("cuts a hanging step at its timeout, aborting its signal on each attempt", async () => {
+    const id = uniqueId("hang");
+    await start("test-hanging", { id, input: { timeoutMs: 100, limit: 1 } });
+    const failed = await waitForStatus(id, "failed");
+    expect(failed.error).toMatchObject({ code: "STEP_TIMEOUT" });
+    expect(effects(`${id}/hang`)).toBe(2);
+    expect(effects(`${id}/aborted`)).toBe(2);
+  });
+
+  it("fails at once on a NonRetryableError", async () => {
+    const id = uniqueId("doomed");
+    await start("test-doomed", { id });
+    const failed = await waitForStatus(id, "failed");
+    expect(failed.error).toMatchObject({ code: "NON_RETRYABLE", name: "Refused", message: "refused for good" });
+    expect(effects(`${id}/refuse`)).toBe(1);
+  });
+
+  it("wakes from a sleep through the alarm on its own", async () => {
+    const id = uniqueId("sleep");
+    const startedAt = Date.now();
+    await start("test-counted-chain", { id, input: { steps: 2, sleepAfter: 0, sleepMs: 300 } });
+    const done = await waitForStatus(id, "completed");
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
+    const sleep = done.steps.find((s) => s.kind === "sleep")!;
+    expect(Date.parse(sleep.finishedAt!) - Date.parse(sleep.startedAt)).toBeGreaterThanOrEqual(300);
+  });
+
+  it("keeps events that arrive early in the inbox and hands them out first in, first out", async () => {
+    const id = uniqueId("inbox");
+    await start("test-inbox", { id });
+    const stub = stubFor(id);
+    // All three arrive before the workflow gets past its first wait.
+    for (const [type, payload] of [["note", "one"], ["done", "three"], ["note", "two"]] as const) {
+      expect(await stub.sendEvent({ type, payload: JSON.stringify(payload) })).toMatchObject({ ok: true, duplicate: false });
+    }
+    const done = await waitForStatus(id, "completed");
+    expect(done.output).toEqual(["one", "two", "three"]);
+  });
+
+  it("accepts an event id once: a repeat is reported as a duplicate and delivered to nobody", async () => {
+    const id = uniqueId("dup-event");
+    await start("test-inbox", { id });
+    const stub = stubFor(id);
+    expect(await stub.sendEvent({ type: "note", id: "evt-1", payload: '"a"' })).toEqual({ ok: true, id: "evt-1", duplicate: false });
+    expect(await stub.sendEvent({ type: "note", id: "evt-1", payload: '"a"' })).toEqual({ ok: true, id: "evt-1", duplicate: true });
+    await waitForStatus(id, "waiting");
+    let view = await describe(id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    view = await describe(id);
+    // The first note was taken; the duplicate did not satisfy the second wait.
+    expect(view.steps.map((s) => [s.name, s.status])).toEqual([["first", "completed"], ["second", "waiting"]]);
+    await stub.sendEvent({ type: "note", id: "evt-2", payload: '"b"' });
+    await stub.sendEvent({ type: "done", id: "evt-3", payload: '"c"' });
+    expect((await waitForStatus(id, "completed")).output).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses an event for a finished instance", async () => {
+    const id = uniqueId("finished");
+    await start("test-doomed", { id });
+    await waitForStatus(id, "failed");
+    expect(await stubFor(id).sendEvent({ type: "late" })).toEqual({ ok: false, code: "INSTANCE_FINISHED", status: "failed" });
+  });
+
+  it("does nothing twice when an alarm is delivered twice", async () => {
+    const id = uniqueId("double-alarm");
+    await start("test-counted-chain", { id, input: { steps: 3, sleepAfter: 1, sleepMs: 60_000 } });
+    const before = await waitForStatus(id, "waiting");
+    await expireTimers(id);
+    await runDurableObjectAlarm(stubFor(id));
+    await runDurableObjectAlarm(stubFor(id));
+    const done = await waitForStatus(id, "completed");
+    expect(done.steps).toHaveLength(before.steps.length + 1);
+    for (let i = 0; i < 3; i++) expect(effects(`${id}/add/${i}`)).toBe(1);
+    // A late, spurious alarm after completion changes nothing.
+    await runInDurableObject(stubFor(id), (instance: WorkflowInstance) => instance.alarm());
+    expect(await describe(id)).toEqual(done);
+  });
+
+  it("runs a step the journal does not hold yet after a replay (new code past the journal's end)", async () => {
+    const id = uniqueId("past-the-end");
+    await start("test-shifty", { id });
+    await waitForStatus(id, "waiting");
+    switches.set(`${id}/after`, "renamed");
+    await expireTimers(id);
+    await runDurableObjectAlarm(stubFor(id));
+    expect((await waitForStatus(id, ["completed", "failed"])).status).toBe("completed");
+    expect(effects(`${id}/first`)).toBe(1);
+    expect(effects(`${id}/renamed`)).toBe(1);
+  });
+
+  it("fails with NON_DETERMINISTIC, naming both steps, when the code replaces a journaled step", async () => {
+    const id = uniqueId("nondeterministic");
+    await start("test-shifty", { id });
+    await waitForStatus(id, "waiting");
+    switches.set(`${id}/before`, "replacement");
+    await expireTimers(id);
+    await runDurableObjectAlarm(stubFor(id));
+    const failed = await waitForStatus(id, ["completed", "failed"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.error?.code).toBe("NON_DETERMINISTIC");
+    expect(failed.error?.message).toContain('do "first"');
+    expect(failed.error?.message).toContain('do "replacement"');
+    // Neither the replacement nor anything after it ran.
+    expect(effects(`${id}/replacement`)).toBe(0);
+    expect(effects(`${id}/second`)).toBe(0);
+    expect(effects(`${id}/first`)).toBe(1);
+  });
+});
