@@ -82,6 +82,10 @@ export class SqlJournal implements JournalStore {
     return inserted.length > 0;
   }
 
+  hasEvent(id: string): boolean {
+    return this.sql.one("SELECT 1 AS found FROM inbox WHERE id = ?", id) !== undefined;
+  }
+
   /** Whether a step call is waiting for an event of this type right now. */
   isWaitingFor(type: string): boolean {
     return this.sql.one("SELECT 1 AS found FROM steps WHERE status = 'waiting' AND event_type = ? LIMIT 1", type) !== undefined;

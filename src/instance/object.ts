@@ -89,9 +89,11 @@ export class WorkflowInstance extends DurableObject<Env> {
   async sendEvent(request: SendEventRequest): Promise<SendEventResult> {
     const row = this.row();
     if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    if (isTerminal(row.status)) return { ok: false, code: "INSTANCE_FINISHED", status: row.status };
     const id = request.id ?? crypto.randomUUID();
     const journal = this.journal();
+    // A sender retrying an event it already delivered is told so, even after the instance finished.
+    if (request.id !== undefined && journal.hasEvent(request.id)) return { ok: true, id, duplicate: true };
+    if (isTerminal(row.status)) return { ok: false, code: "INSTANCE_FINISHED", status: row.status };
     const added = journal.addEvent({ id, type: request.type, timestamp: Date.now(), ...(request.payload !== undefined && { payload: request.payload }) });
     if (!added) return { ok: true, id, duplicate: true };
     if (this.driving) this.execution?.poll();

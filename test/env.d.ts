@@ -1,0 +1,8 @@
+import type { Env as CairnEnv } from "../src/env.js";
+
+declare global {
+  namespace Cloudflare {
+    // The bindings of wrangler.toml, as `env` from "cloudflare:test" sees them.
+    interface Env extends CairnEnv {}
+  }
+}
