@@ -349,6 +349,7 @@ export class Execution {
     this.inFlight.set(record.seq, controller);
     this.active++;
     let settled = false;
+    let cancelTimeout = () => {};
     const settle = (body: () => void) => {
       if (settled) return;
       settled = true;
@@ -358,13 +359,6 @@ export class Execution {
       this.active--;
       this.checkIdle();
     };
-    const cancelTimeout = this.clock.setTimer(policy.timeoutMs, () =>
-      settle(() => {
-        const error = new StepTimeoutError(record.name, policy.timeoutMs);
-        controller.abort(error);
-        this.attemptFailed(call, error);
-      }),
-    );
     const ctx: StepContext = { attempt: record.attempts, step: { name: record.name, count: record.count }, signal: controller.signal };
     let pending: Promise<unknown>;
     try {
@@ -376,6 +370,17 @@ export class Execution {
       (value) => settle(() => this.attemptSucceeded(call, value)),
       (error: unknown) => settle(() => this.attemptFailed(call, error)),
     );
+    // Most steps settle within this turn; only one still pending after it needs a timeout timer.
+    queueMicrotask(() => {
+      if (settled) return;
+      cancelTimeout = this.clock.setTimer(policy.timeoutMs, () =>
+        settle(() => {
+          const error = new StepTimeoutError(record.name, policy.timeoutMs);
+          controller.abort(error);
+          this.attemptFailed(call, error);
+        }),
+      );
+    });
   }
 
   private attemptSucceeded(call: DoCall, value: unknown): void {

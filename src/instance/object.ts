@@ -3,9 +3,11 @@
  * that binds the engine to the object's SQLite storage (journal, timers, inbox,
  * status) and to its one alarm.
  *
- * Every step runs inside `alarm()`: creating an instance, an event for a waiting
- * step, and every timer all set the alarm, and the alarm drives the execution until
- * each step call waits again. While the object stays in memory the execution stays
+ * A drive runs the execution until each step call waits again. Creating an
+ * instance and an event for a waiting step start a drive at once; every timer
+ * starts one through the alarm. While a drive runs, the alarm is kept a few seconds
+ * ahead (the recovery lease), so a drive cut short by a crash or an eviction is
+ * resumed by the alarm. While the object stays in memory the execution stays
  * too, so a wake-up continues the workflow where it stopped; after an eviction or a
  * restart, a new execution replays the journal.
  *
@@ -74,7 +76,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       );
     });
     this.created = true;
-    await this.ctx.storage.setAlarm(now);
+    this.kick();
     return { ok: true, created: true, instance: summary(this.row()!) };
   }
 
@@ -96,8 +98,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (isTerminal(row.status)) return { ok: false, code: "INSTANCE_FINISHED", status: row.status };
     const added = journal.addEvent({ id, type: request.type, timestamp: Date.now(), ...(request.payload !== undefined && { payload: request.payload }) });
     if (!added) return { ok: true, id, duplicate: true };
-    if (this.driving) this.execution?.poll();
-    else if (row.status !== "paused" && journal.isWaitingFor(request.type)) await this.ctx.storage.setAlarm(Date.now());
+    if (row.status !== "paused" && journal.isWaitingFor(request.type)) this.kick();
     return { ok: true, id, duplicate: false };
   }
 
@@ -111,6 +112,19 @@ export class WorkflowInstance extends DurableObject<Env> {
       return;
     }
     await this.drive();
+  }
+
+  /**
+   * Lets the workflow go on now rather than at the next alarm: wakes the running
+   * execution, or starts a drive. The drive's first act is to arm the recovery lease,
+   * so a drive cut short by an eviction is resumed by the alarm.
+   */
+  private kick(): void {
+    if (this.driving) {
+      this.execution?.poll();
+      return;
+    }
+    this.drive().catch((error: unknown) => console.error("drive failed before it started; the alarm will retry:", error));
   }
 
   /** Runs the workflow until every step call waits, then sets the alarm to the next timer. */
