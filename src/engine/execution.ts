@@ -510,11 +510,12 @@ function toTimestamp(name: string, value: Date | number | string): number {
 }
 
 function eventResult(event: InboxEvent): string {
-  return `{"type":${JSON.stringify(event.type)},"id":${JSON.stringify(event.id)},"timestamp":${event.timestamp}${event.payload === undefined ? "" : `,"payload":${event.payload}`}}`;
+  const timestamp = JSON.stringify(new Date(event.timestamp).toISOString());
+  return `{"type":${JSON.stringify(event.type)},"id":${JSON.stringify(event.id)},"timestamp":${timestamp}${event.payload === undefined ? "" : `,"payload":${event.payload}`}}`;
 }
 
 function toReceivedEvent(result: string | undefined): ReceivedEvent {
-  const parsed = parseResult(result) as Omit<ReceivedEvent, "timestamp"> & { timestamp: number };
+  const parsed = parseResult(result) as Omit<ReceivedEvent, "timestamp"> & { timestamp: string };
   return { type: parsed.type, id: parsed.id, payload: parsed.payload, timestamp: new Date(parsed.timestamp) };
 }
 
