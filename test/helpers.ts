@@ -35,15 +35,20 @@ export async function describe(id: string): Promise<InstanceView> {
   return view as InstanceView;
 }
 
-/** Polls until the instance reaches one of `statuses` (alarms fire on their own in tests). */
-export async function waitForStatus(id: string, statuses: Status | Status[], timeoutMs = 10_000): Promise<InstanceView> {
-  const wanted = Array.isArray(statuses) ? statuses : [statuses];
+/** Polls (every 10 ms) until `ready` holds for the instance; alarms fire on their own in tests. */
+export async function waitUntil(id: string, ready: (view: InstanceView) => boolean, what: string, timeoutMs = 10_000): Promise<InstanceView> {
   const deadline = Date.now() + timeoutMs;
   let view = await describe(id);
-  while (!wanted.includes(view.status)) {
-    if (Date.now() > deadline) throw new Error(`instance ${id} is ${view.status}, not ${wanted.join("/")}: ${JSON.stringify(view)}`);
+  while (!ready(view)) {
+    if (Date.now() > deadline) throw new Error(`instance ${id} is not ${what} after ${timeoutMs} ms: ${JSON.stringify(view)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
     view = await describe(id);
   }
   return view;
+}
+
+/** Polls until the instance reaches one of `statuses`. */
+export function waitForStatus(id: string, statuses: Status | Status[], timeoutMs = 10_000): Promise<InstanceView> {
+  const wanted = Array.isArray(statuses) ? statuses : [statuses];
+  return waitUntil(id, (view) => wanted.includes(view.status), wanted.join("/"), timeoutMs);
 }

@@ -43,6 +43,8 @@ suite("WorkflowInstance", () => {
     const done = await waitForStatus(id, "completed");
     expect(done.output).toEqual({ total: 0 + 1 + 2 + 3 + 4 + 5 });
     for (let i = 0; i < 6; i++) expect(effects(`${id}/add/${i}`), `step ${i}`).toBe(1);
+    // Evicted once: the workflow ran from the top twice (first run, one replay).
+    expect(effects(`${id}/top`)).toBe(2);
   });
 
   it("survives an abort of the object in the middle of a workflow", async () => {
@@ -115,6 +117,8 @@ suite("WorkflowInstance", () => {
     await start("test-counted-chain", { id, input: { steps: 2, sleepAfter: 0, sleepMs: 300 } });
     const done = await waitForStatus(id, "completed");
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300);
+    // The object stayed in memory: the wake-up went on from the sleep, with no replay from the top.
+    expect(effects(`${id}/top`)).toBe(1);
     const sleep = done.steps.find((s) => s.kind === "sleep")!;
     expect(Date.parse(sleep.finishedAt!) - Date.parse(sleep.startedAt)).toBeGreaterThanOrEqual(300);
   });
