@@ -13,6 +13,7 @@
  *   },
  * });
  */
+import { toMs } from "./engine/durations.js";
 import type { WorkflowDefinition } from "./engine/types.js";
 
 export { NonRetryableError } from "./engine/errors.js";
@@ -39,7 +40,20 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
       `workflow name ${JSON.stringify(definition.name)} is not allowed: use 1 to 64 letters, digits, "-" or "_", starting with a letter or digit`,
     );
   }
+  // Parsed once here so that a bad duration fails at deploy, not when an instance finishes.
+  retentionMs(definition, "completed");
+  retentionMs(definition, "failed");
   return definition;
+}
+
+export const DEFAULT_RETENTION = { completed: "7 days", failed: "30 days" } as const;
+
+/** How long an instance of `definition` that ended with `status` is kept. */
+export function retentionMs(definition: WorkflowDefinition | undefined, status: "completed" | "failed" | "terminated"): number {
+  const retention = definition?.retention;
+  return status === "completed"
+    ? toMs(retention?.completed ?? DEFAULT_RETENTION.completed, "retention.completed")
+    : toMs(retention?.failed ?? DEFAULT_RETENTION.failed, "retention.failed");
 }
 
 /** The registered workflows by name, as `workflows/index.ts` exports them. */

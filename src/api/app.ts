@@ -7,8 +7,10 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
+import { instanceRoutes } from "./instances.js";
 import { ApiError, notFound, problem } from "./problem.js";
-import { check, checkId, eventBody, readJson, startBody } from "./validate.js";
+import { searchRoutes } from "./search.js";
+import { check, readJson, startBody } from "./validate.js";
 
 /** Largest request body the API reads (bytes), chunked bodies included. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -51,29 +53,8 @@ export function createApp(workflows: WorkflowRegistry) {
     return c.json(result.instance, result.created ? 201 : 200);
   });
 
-  app.get("/api/instances/:id", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const view = await instance(c.env, id).describe();
-    if (!view) throw notFound("instance", id);
-    return c.json(view);
-  });
-
-  app.post("/api/instances/:id/events", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const body = check(eventBody, await readJson(c), "the event");
-    const result = await instance(c.env, id).sendEvent({
-      type: body.type,
-      ...(body.id !== undefined && { id: body.id }),
-      ...(body.payload !== undefined && { payload: JSON.stringify(body.payload) }),
-    });
-    if (!result.ok) {
-      if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
-      throw new ApiError(409, "INSTANCE_FINISHED", "Instance finished", `instance "${id}" is ${result.status} and takes no more events`, {
-        currentStatus: result.status,
-      });
-    }
-    return c.json({ accepted: true, duplicate: result.duplicate, id: result.id }, 202);
-  });
+  app.route("/", searchRoutes());
+  app.route("/", instanceRoutes());
 
   app.notFound((c) => problem(c, new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -14,9 +14,11 @@ export const MAX_TAGS = 20;
 
 export const instanceId = z.string().regex(ID_PATTERN, `an id is ${ID_RULE}`);
 
+export const TAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 const tags = z
   .record(
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a tag key is 1 to 64 letters, digits or -_."),
+    z.string().regex(TAG_KEY_PATTERN, "a tag key is 1 to 64 letters, digits or -_."),
     z.string().max(256, "a tag value is at most 256 characters"),
   )
   .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
@@ -25,6 +27,10 @@ export const startBody = z.strictObject({
   id: instanceId.optional(),
   input: z.unknown().optional(),
   tags: tags.optional(),
+});
+
+export const restartBody = z.strictObject({
+  fromStep: z.strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() }).optional(),
 });
 
 export const eventBody = z.strictObject({

@@ -93,6 +93,15 @@ export class NonDeterministicError extends CairnError {
   }
 }
 
+/** What a running step's signal aborts with when its instance is terminated. */
+export class TerminatedError extends CairnError {
+  readonly code = "TERMINATED";
+  constructor(reason = "terminated by request") {
+    super(`the instance was terminated: ${reason}`);
+    this.name = "TerminatedError";
+  }
+}
+
 /** An error rebuilt from its journal record: same name, message and code on every replay. */
 export class JournaledError extends Error {
   readonly code: string;

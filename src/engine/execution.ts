@@ -78,6 +78,9 @@ export class Execution {
   private nextSeq = 0;
   private active = 0;
   private started = false;
+  private paused = false;
+  /** Attempts that were due to start while paused; they start on resume(). */
+  private deferred: (() => void)[] = [];
   private final?: Extract<Outcome, { kind: "completed" | "failed" }>;
   private idleWaiters: (() => void)[] = [];
   private idleCheckPending = false;
@@ -115,9 +118,26 @@ export class Execution {
     return this.outcome();
   }
 
+  /**
+   * Pausing lets step functions already running finish, but starts no new attempt
+   * and wakes no waiting step call until `resume()`. Timers keep their due times.
+   */
+  pause(): void {
+    this.paused = true;
+    this.clearWakeTimers();
+  }
+
+  resume(): void {
+    this.paused = false;
+    const deferred = this.deferred;
+    this.deferred = [];
+    for (const start of deferred) start();
+    this.poll();
+  }
+
   /** Wakes what can go on now; safe to call at any time, including during `advance()`. */
   poll(): void {
-    if (this.final) return;
+    if (this.final || this.paused) return;
     const now = this.clock.now();
     const due = [...this.blocked.values()].sort((a, b) => a.record.seq - b.record.seq);
     for (const entry of due) {
@@ -132,6 +152,7 @@ export class Execution {
     for (const controller of this.inFlight.values()) controller.abort(reason);
     this.inFlight.clear();
     this.blocked.clear();
+    this.deferred = [];
     this.clearWakeTimers();
     this.flushIdle();
   }
@@ -179,6 +200,7 @@ export class Execution {
     for (const controller of this.inFlight.values()) controller.abort(new Error("the workflow already finished"));
     this.inFlight.clear();
     this.blocked.clear();
+    this.deferred = [];
     this.clearWakeTimers();
     this.flushIdle();
   }
@@ -298,7 +320,7 @@ export class Execution {
   }
 
   private wakeOne(entry: Blocked): void {
-    if (this.final || this.blocked.get(entry.record.seq) !== entry) return;
+    if (this.final || this.paused || this.blocked.get(entry.record.seq) !== entry) return;
     if (entry.wake(this.clock.now())) this.blocked.delete(entry.record.seq);
   }
 
@@ -337,6 +359,10 @@ export class Execution {
   }
 
   private startAttempt(call: DoCall): void {
+    if (this.paused) {
+      this.deferred.push(() => this.startAttempt(call));
+      return;
+    }
     const { record, policy } = call;
     const now = this.clock.now();
     record.attempts += 1;

@@ -8,16 +8,35 @@ export type Status = (typeof STATUSES)[number];
 export const TERMINAL_STATUSES = ["completed", "failed", "terminated"] as const satisfies readonly Status[];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
-/** Which status may follow which. A status missing from a list cannot follow it. */
+/**
+ * Which status may follow which. A status missing from a list cannot follow it.
+ */
 export const TRANSITIONS: { readonly [From in Status]: readonly Status[] } = {
   queued: ["running", "paused", "terminated"],
-  running: ["running", "waiting", "completed", "failed", "paused", "terminated"],
-  waiting: ["running", "waiting", "paused", "terminated"],
-  paused: ["queued", "running", "waiting", "terminated"],
-  completed: [],
-  failed: [],
-  terminated: [],
+  running: ["running", "waiting", "completed", "failed", "paused", "terminated", "queued"],
+  waiting: ["running", "waiting", "paused", "terminated", "queued"],
+  // A step that was running when the instance was paused may still end the workflow.
+  paused: ["running", "completed", "failed", "terminated", "queued"],
+  completed: ["queued"],
+  failed: ["queued"],
+  terminated: ["queued"],
 };
+
+/**
+ * What an operator may do to an instance, from which statuses, and the status it
+ * leads to. Each `from → to` is also a transition of TRANSITIONS (a test checks).
+ */
+export const ACTIONS = {
+  pause: { from: ["queued", "running", "waiting"], to: "paused" },
+  resume: { from: ["paused"], to: "running" },
+  terminate: { from: ["queued", "running", "waiting", "paused"], to: "terminated" },
+  restart: { from: ["running", "waiting", "paused", "completed", "failed", "terminated"], to: "queued" },
+} as const satisfies Record<string, { from: readonly Status[]; to: Status }>;
+export type LifecycleAction = keyof typeof ACTIONS;
+
+export function canApply(action: LifecycleAction, status: Status): boolean {
+  return (ACTIONS[action].from as readonly Status[]).includes(status);
+}
 
 export function isStatus(value: string): value is Status {
   return (STATUSES as readonly string[]).includes(value);

@@ -74,5 +74,10 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
   name: string;
   description?: string;
   version?: string;
+  /**
+   * How long a finished instance is kept before it deletes itself (its storage and
+   * its index row). Defaults: 7 days after `completed`, 30 days after `failed` or `terminated`.
+   */
+  retention?: { completed?: Duration | string; failed?: Duration | string };
   run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
 }

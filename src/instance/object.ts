@@ -1,14 +1,14 @@
 /**
  * The WorkflowInstance Durable Object: one per workflow instance. A thin adapter
  * that binds the engine to the object's SQLite storage (journal, timers, inbox,
- * status) and to its one alarm.
+ * status, index outbox) and to its one alarm.
  *
  * A drive runs the execution until each step call waits again. Creating an
  * instance and an event for a waiting step start a drive at once; every timer
  * starts one through the alarm. While a drive runs, the alarm is kept a few seconds
  * ahead (the recovery lease), so a drive cut short by a crash or an eviction is
- * resumed by the alarm. While the object stays in memory the execution stays
- * too, so a wake-up continues the workflow where it stopped; after an eviction or a
+ * resumed by the alarm. While the object stays in memory the execution stays too,
+ * so a wake-up continues the workflow where it stopped; after an eviction or a
  * restart, a new execution replays the journal.
  *
  * State lives in the object instance, never at module level: objects share isolates.
@@ -17,20 +17,35 @@ import { DurableObject } from "cloudflare:workers";
 import { workflows } from "../../workflows/index.js";
 import {
   Execution,
+  TerminatedError,
+  canApply,
   canTransition,
   isTerminal,
   realClock,
   type ErrorRecord,
+  type LifecycleAction,
   type Outcome,
   type Status,
   type WaitingFor,
 } from "../engine/index.js";
 import type { Env } from "../env.js";
-import type { WorkflowRegistry } from "../workflow.js";
+import { indexDb, pushInstance, removeInstance } from "../index-db/queries.js";
+import { retentionMs, type WorkflowRegistry } from "../workflow.js";
 import { SqlJournal } from "./journal.js";
-import type { CreateRequest, CreateResult, InstanceView, SendEventRequest, SendEventResult } from "./rpc.js";
+import { Outbox } from "./outbox.js";
+import type {
+  CreateRequest,
+  CreateResult,
+  DeleteResult,
+  InstanceView,
+  LifecycleResult,
+  RestartRequest,
+  SendEventRequest,
+  SendEventResult,
+} from "./rpc.js";
 import { hasSchema, migrate } from "./schema.js";
 import { Sql } from "./sql.js";
+import { Timers } from "./timers.js";
 import { toInstanceView, type InstanceRow } from "./view.js";
 
 /**
@@ -40,22 +55,39 @@ import { toInstanceView, type InstanceRow } from "./view.js";
 export const RECOVERY_LEASE_MS = 5_000;
 /** After an unexpected error in a drive, try again this much later. */
 const DRIVE_ERROR_RETRY_MS = 1_000;
+/** A status change must reach the index by then, or the alarm pushes it again. */
+const OUTBOX_LEASE_MS = 30_000;
+const OUTBOX_MAX_BACKOFF_MS = 60_000;
 
 export class WorkflowInstance extends DurableObject<Env> {
   private readonly sql: Sql;
+  private readonly timers: Timers;
+  private readonly outbox: Outbox;
   private store?: SqlJournal;
   private execution?: Execution;
   private driving = false;
   private created = false;
+  private pushing?: Promise<void>;
+  private pushAgain = false;
+  private pushFailures = 0;
+  /** Set while the instance deletes itself: nothing may write to the index meanwhile. */
+  private deleting = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage.sql);
+    this.timers = new Timers(this.sql);
+    this.outbox = new Outbox(this.sql);
   }
 
   /** The workflows this object can run. */
   protected registry(): WorkflowRegistry {
     return workflows;
+  }
+
+  /** The D1 database of the index. */
+  protected indexDatabase(): D1Database {
+    return this.env.DB;
   }
 
   // ---- RPC ---------------------------------------------------------------------
@@ -71,12 +103,14 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       migrate(this.sql);
       this.sql.run(
-        `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
-        request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now,
+        `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
+        request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null,
       );
+      this.outbox.record(this.row(true)!);
+      this.timers.set("outbox", now + OUTBOX_LEASE_MS);
     });
-    this.created = true;
     this.kick();
+    this.pushIndexSoon();
     return { ok: true, created: true, instance: summary(this.row()!) };
   }
 
@@ -102,17 +136,85 @@ export class WorkflowInstance extends DurableObject<Env> {
     return { ok: true, id, duplicate: false };
   }
 
+  /** A running step finishes; nothing new starts and no timer fires until `resume`. */
+  async pause(): Promise<LifecycleResult> {
+    return this.act("pause", () => {
+      this.execution?.pause();
+      this.transition("paused", {});
+    });
+  }
+
+  async resume(): Promise<LifecycleResult> {
+    return this.act("resume", () => {
+      this.transition("running", {});
+      this.execution?.resume();
+      this.kick();
+    });
+  }
+
+  /** Stops the instance: running steps see their signal abort, late results are discarded, timers cleared. */
+  async terminate(): Promise<LifecycleResult> {
+    return this.act("terminate", () => {
+      this.dropExecution(new TerminatedError());
+      this.finish("terminated", {});
+    });
+  }
+
+  /** Runs the instance again from the beginning, or from a step on, keeping earlier results. */
+  async restart(request: RestartRequest = {}): Promise<LifecycleResult> {
+    let from = 0;
+    if (request.fromStep) {
+      const step = { name: request.fromStep.name, count: request.fromStep.count ?? 1 };
+      const found = this.hasInstance() ? this.sql.one<{ seq: number }>("SELECT seq FROM steps WHERE name = ? AND count = ?", step.name, step.count) : undefined;
+      if (this.row() && !found) return { ok: false, code: "STEP_NOT_FOUND", step };
+      from = found?.seq ?? 0;
+    }
+    return this.act("restart", () => {
+      this.dropExecution(new TerminatedError("restarted"));
+      this.sql.run("DELETE FROM steps WHERE seq >= ?", from);
+      this.sql.run("DELETE FROM attempts WHERE seq >= ?", from);
+      // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
+      this.sql.run("UPDATE inbox SET consumed_by = NULL WHERE consumed_by >= ?", from);
+      this.timers.clearSteps(from);
+      this.timers.clear("retention");
+      this.transition("queued", { reset: true });
+      this.kick();
+    });
+  }
+
+  /** Deletes the instance: its index row first (so nothing is left pointing at it), then its storage. */
+  async delete(): Promise<DeleteResult> {
+    if (!this.row()) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    return this.purge();
+  }
+
   // ---- the alarm -------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
+    if (!this.hasInstance()) return;
+    const now = Date.now();
+    const retention = this.timers.get("retention");
+    if (retention !== undefined && retention <= now) {
+      const result = await this.purge();
+      if (!result.ok) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_MAX_BACKOFF_MS);
+      return;
+    }
+    const outbox = this.timers.get("outbox");
+    if (outbox !== undefined && outbox <= now) {
+      this.timers.set("outbox", now + OUTBOX_LEASE_MS);
+      this.pushIndexSoon();
+    }
     if (this.driving) {
       // A drive is under way (a long step): keep the recovery lease alive and let it work.
       this.execution?.poll();
+      this.pushIndexSoon();
       await this.ctx.storage.setAlarm(Date.now() + RECOVERY_LEASE_MS);
       return;
     }
     await this.drive();
   }
+
+  // ---- driving the execution ---------------------------------------------------------
 
   /**
    * Lets the workflow go on now rather than at the next alarm: wakes the running
@@ -129,6 +231,7 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   /** Runs the workflow until every step call waits, then sets the alarm to the next timer. */
   private async drive(): Promise<void> {
+    if (this.deleting) return;
     const row = this.row();
     if (!row || isTerminal(row.status) || row.status === "paused") return this.scheduleAlarm();
     const definition = this.registry()[row.workflow];
@@ -140,54 +243,144 @@ export class WorkflowInstance extends DurableObject<Env> {
           message: `workflow "${row.workflow}" is not registered in this deployment; add it back to workflows/index.ts to let this instance continue`,
         },
       });
+      this.pushIndexSoon();
       return this.scheduleAlarm();
     }
     this.driving = true;
     try {
       await this.ctx.storage.setAlarm(Date.now() + RECOVERY_LEASE_MS);
-      this.execution ??= new Execution(
+      const execution = (this.execution ??= new Execution(
         definition,
         { id: row.id, createdAt: row.created_at, ...(row.input !== null && { input: row.input }) },
         this.journal(),
         realClock,
         this.env,
-      );
-      if (row.status !== "running") this.transition("running", { waitingFor: null });
-      this.recordOutcome(await this.execution.advance());
+      ));
+      if (this.row()!.status !== "running") this.transition("running", { waitingFor: null });
+      const outcome = await execution.advance();
+      // A terminate, restart or delete while it ran has taken over: its outcome is void.
+      if (this.execution === execution) this.recordOutcome(outcome);
     } catch (error) {
       // A fault of the runtime or of Cairn, not of the workflow: start over from the journal later.
       console.error(`instance ${row.id}: drive failed, replaying in ${DRIVE_ERROR_RETRY_MS} ms:`, error);
       this.execution = undefined;
+      this.store = undefined;
       this.driving = false;
       await this.ctx.storage.setAlarm(Date.now() + DRIVE_ERROR_RETRY_MS);
       return;
     }
     this.driving = false;
+    this.pushIndexSoon();
+    // Restarted while this drive ran: the new run needs a drive of its own.
+    if (this.row()?.status === "queued") return this.kick();
     await this.scheduleAlarm();
   }
 
   private recordOutcome(outcome: Outcome): void {
-    switch (outcome.kind) {
-      case "completed":
-        return this.finish("completed", { output: outcome.output ?? null });
-      case "failed":
-        return this.finish("failed", { error: outcome.error });
-      case "suspended":
-        return this.transition(outcome.waitingFor ? "waiting" : "running", { waitingFor: outcome.waitingFor ?? null });
-    }
+    if (outcome.kind === "completed") return this.finish("completed", { output: outcome.output ?? null });
+    if (outcome.kind === "failed") return this.finish("failed", { error: outcome.error });
+    const status = this.row()?.status;
+    // Paused meanwhile: it stays paused; resume() starts the next drive.
+    if (status === "paused" || status === undefined || isTerminal(status)) return;
+    this.transition(outcome.waitingFor ? "waiting" : "running", { waitingFor: outcome.waitingFor ?? null });
   }
 
   private finish(status: "completed" | "failed" | "terminated", fields: { output?: string | null; error?: ErrorRecord }): void {
     this.execution = undefined;
-    this.journal().clearStepTimers();
+    this.timers.clearSteps();
+    this.store = undefined;
+    const definition = this.registry()[this.row()!.workflow];
+    this.timers.set("retention", Date.now() + retentionMs(definition, status));
     this.transition(status, { ...fields, waitingFor: null, completedAt: Date.now() });
   }
 
+  private dropExecution(reason: Error): void {
+    const execution = this.execution;
+    this.execution = undefined;
+    this.store = undefined;
+    execution?.abort(reason);
+  }
+
+  /** Applies a lifecycle action if the status allows it, then lets the index know. */
+  private async act(action: LifecycleAction, apply: () => void): Promise<LifecycleResult> {
+    const row = this.row();
+    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    if (!canApply(action, row.status)) return { ok: false, code: "INVALID_TRANSITION", status: row.status };
+    apply();
+    this.pushIndexSoon();
+    await this.scheduleAlarm();
+    return { ok: true, status: this.row()!.status };
+  }
+
   private async scheduleAlarm(): Promise<void> {
-    if (!this.hasInstance()) return;
-    const next = this.journal().nextTimer();
+    // A drive sets the alarm when it ends; until then the recovery lease stands.
+    if (this.driving || !this.hasInstance()) return;
+    const paused = this.row()?.status === "paused";
+    const next = this.timers.next({ steps: !paused });
     if (next === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, 1));
+  }
+
+  // ---- the index ---------------------------------------------------------------------
+
+  /** Pushes the newest outbox row to D1 in the background; one push at a time. */
+  private pushIndexSoon(): void {
+    if (this.deleting) return;
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = this.pushIndex().finally(() => {
+      this.pushing = undefined;
+      if (this.pushAgain) {
+        this.pushAgain = false;
+        this.pushIndexSoon();
+      }
+    });
+  }
+
+  private async pushIndex(): Promise<void> {
+    if (!this.hasInstance()) return;
+    const row = this.outbox.newest();
+    if (!row) return;
+    try {
+      await pushInstance(indexDb(this.indexDatabase()), row);
+    } catch (error) {
+      // D1 is unavailable or refused the write: keep the row and try again through the alarm.
+      this.pushFailures++;
+      const delay = Math.min(1_000 * 2 ** (this.pushFailures - 1), OUTBOX_MAX_BACKOFF_MS);
+      console.warn(`instance ${row.id}: index push failed (${this.pushFailures} in a row), retrying in ${delay} ms: ${String(error)}`);
+      if (!this.hasInstance()) return;
+      this.timers.set("outbox", Date.now() + delay);
+      await this.scheduleAlarm();
+      return;
+    }
+    this.pushFailures = 0;
+    if (!this.hasInstance()) return;
+    this.outbox.pushed(row.version);
+    if (this.outbox.isEmpty()) {
+      this.timers.clear("outbox");
+      await this.scheduleAlarm();
+    }
+  }
+
+  /** Removes the index row, then every byte of storage. Used by delete and by retention. */
+  private async purge(): Promise<DeleteResult> {
+    const id = this.row()!.id;
+    this.deleting = true;
+    try {
+      await this.pushing;
+      await removeInstance(indexDb(this.indexDatabase()), id);
+    } catch (error) {
+      this.deleting = false;
+      return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
+    }
+    this.dropExecution(new TerminatedError("deleted"));
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.created = false;
+    this.deleting = false;
+    return { ok: true };
   }
 
   // ---- storage ---------------------------------------------------------------------
@@ -197,8 +390,8 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.created;
   }
 
-  private row(): InstanceRow | undefined {
-    return this.hasInstance() ? this.sql.one<InstanceRow>("SELECT * FROM instance LIMIT 1") : undefined;
+  private row(known = false): InstanceRow | undefined {
+    return known || this.hasInstance() ? this.sql.one<InstanceRow>("SELECT * FROM instance LIMIT 1") : undefined;
   }
 
   private journal(): SqlJournal {
@@ -206,25 +399,32 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.store;
   }
 
-  /** Moves the instance to `to`, checked against the transition table; bumps its version. */
+  /**
+   * Moves the instance to `to`, checked against the transition table; bumps its
+   * version and records the new index row in the outbox, in the same transaction.
+   */
   private transition(
     to: Status,
-    fields: { output?: string | null; error?: ErrorRecord; waitingFor?: WaitingFor | null; completedAt?: number },
+    fields: { output?: string | null; error?: ErrorRecord; waitingFor?: WaitingFor | null; completedAt?: number; reset?: boolean },
   ): void {
     const row = this.row()!;
     if (!canTransition(row.status, to)) {
       throw new Error(`instance ${row.id}: illegal status change ${row.status} → ${to}`);
     }
+    const now = Date.now();
+    if (fields.reset) this.sql.run("UPDATE instance SET output = NULL, error = NULL, completed_at = NULL");
     this.sql.run(
       `UPDATE instance SET status = ?, updated_at = ?, version = version + 1,
          output = COALESCE(?, output), error = COALESCE(?, error), waiting_for = ?, completed_at = COALESCE(?, completed_at)`,
       to,
-      Date.now(),
+      now,
       fields.output ?? null,
       fields.error ? JSON.stringify(fields.error) : null,
       fields.waitingFor ? JSON.stringify(fields.waitingFor) : null,
       fields.completedAt ?? null,
     );
+    this.outbox.record(this.row()!);
+    if (this.timers.get("outbox") === undefined) this.timers.set("outbox", now + OUTBOX_LEASE_MS);
   }
 }
 

@@ -10,6 +10,7 @@ export interface CreateRequest {
   /** JSON text of the input. */
   input?: string;
   tags: Record<string, string>;
+  parentId?: string;
 }
 
 export interface InstanceSummary {
@@ -34,6 +35,22 @@ export type SendEventResult =
   | { ok: true; id: string; duplicate: boolean }
   | { ok: false; code: "INSTANCE_NOT_FOUND" }
   | { ok: false; code: "INSTANCE_FINISHED"; status: Status };
+
+export type LifecycleResult =
+  | { ok: true; status: Status }
+  | { ok: false; code: "INSTANCE_NOT_FOUND" }
+  | { ok: false; code: "INVALID_TRANSITION"; status: Status }
+  | { ok: false; code: "STEP_NOT_FOUND"; step: { name: string; count: number } };
+
+export interface RestartRequest {
+  /** Discard the journal from this step on (count 1 if absent); from the beginning when absent. */
+  fromStep?: { name: string; count?: number };
+}
+
+export type DeleteResult =
+  | { ok: true }
+  | { ok: false; code: "INSTANCE_NOT_FOUND" }
+  | { ok: false; code: "INDEX_UNAVAILABLE"; message: string };
 
 export interface AttemptView {
   attempt: number;
@@ -71,5 +88,6 @@ export interface InstanceView {
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
+  parentId?: string;
   steps: StepView[];
 }

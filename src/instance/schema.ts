@@ -63,6 +63,12 @@ const MIGRATIONS: readonly string[][] = [
      )`,
     `CREATE INDEX inbox_pending ON inbox (type, position) WHERE consumed_by IS NULL`,
   ],
+  [
+    // The parent instance, for child workflows.
+    `ALTER TABLE instance ADD COLUMN parent_id TEXT`,
+    // Index rows waiting to be pushed to D1, by instance version.
+    `CREATE TABLE outbox (version INTEGER PRIMARY KEY, row TEXT NOT NULL)`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,6 +17,7 @@ export type InstanceRow = {
   updated_at: number;
   completed_at: number | null;
   version: number;
+  parent_id: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,6 +43,7 @@ export function toInstanceView(row: InstanceRow, records: StepRecord[], attempts
   if (row.error !== null) view.error = JSON.parse(row.error) as ErrorRecord;
   if (row.waiting_for !== null) view.waitingFor = JSON.parse(row.waiting_for) as WaitingFor;
   if (row.completed_at !== null) view.completedAt = iso(row.completed_at);
+  if (row.parent_id !== null) view.parentId = row.parent_id;
   return view;
 }
 

@@ -1,0 +1,150 @@
+/**
+ * Reads and writes of the D1 index, all through drizzle. Writes come only from an
+ * instance's Durable Object (its outbox); reads serve the list, search and stats API.
+ */
+import { and, count, desc, eq, exists, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { Status } from "../engine/status.js";
+import { instanceTags, instances, type InstanceRow, type NewInstanceRow } from "./schema.js";
+
+export type IndexDb = ReturnType<typeof indexDb>;
+
+export function indexDb(d1: D1Database) {
+  return drizzle(d1, { schema: { instances, instanceTags } });
+}
+
+/**
+ * Writes an instance's row. A row already at this version or later is left alone,
+ * so a late or repeated push never moves a row backwards. Tags are written once.
+ */
+export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: string }): Promise<void> {
+  const tags = Object.entries(JSON.parse(row.tags) as Record<string, string>);
+  const upsert = db
+    .insert(instances)
+    .values(row)
+    .onConflictDoUpdate({
+      target: instances.id,
+      set: {
+        status: sql`excluded.status`,
+        errorCode: sql`excluded.error_code`,
+        errorMessage: sql`excluded.error_message`,
+        waitingFor: sql`excluded.waiting_for`,
+        updatedAt: sql`excluded.updated_at`,
+        completedAt: sql`excluded.completed_at`,
+        createdAt: sql`excluded.created_at`,
+        version: sql`excluded.version`,
+      },
+      setWhere: sql`excluded.version > ${instances.version}`,
+    });
+  if (tags.length === 0) {
+    await upsert;
+    return;
+  }
+  const tagRows = tags.map(([key, value]) => ({ instanceId: row.id, key, value, createdAt: row.createdAt }));
+  await db.batch([upsert, db.insert(instanceTags).values(tagRows).onConflictDoNothing()]);
+}
+
+/** Removes an instance's row and tags. */
+export async function removeInstance(db: IndexDb, id: string): Promise<void> {
+  await db.batch([db.delete(instanceTags).where(eq(instanceTags.instanceId, id)), db.delete(instances).where(eq(instances.id, id))]);
+}
+
+export interface SearchFilters {
+  workflow?: string;
+  statuses: Status[];
+  /** Every pair must match. */
+  tags: [key: string, value: string][];
+  parent?: string;
+  /** Epoch ms, inclusive. */
+  createdAfter?: number;
+  /** Epoch ms, exclusive. */
+  createdBefore?: number;
+  limit: number;
+  after?: Cursor;
+}
+
+/** Where the previous page ended: the (createdAt, id) of its last row. */
+export interface Cursor {
+  createdAt: number;
+  id: string;
+}
+
+export interface InstanceListItem {
+  id: string;
+  workflow: string;
+  status: Status;
+  tags: Record<string, string>;
+  error?: { code: string; message: string };
+  waitingFor?: unknown;
+  parentId?: string;
+  createdAt: string;
+  updatedAt: string;
+  completedAt?: string;
+}
+
+/** Newest first, by (createdAt, id): pages neither repeat nor skip rows while new instances arrive. */
+export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ instances: InstanceListItem[]; next?: Cursor }> {
+  const where: SQL[] = [];
+  if (f.workflow !== undefined) where.push(eq(instances.workflow, f.workflow));
+  if (f.statuses.length === 1) where.push(eq(instances.status, f.statuses[0]!));
+  else if (f.statuses.length > 1) where.push(inArray(instances.status, f.statuses));
+  if (f.parent !== undefined) where.push(eq(instances.parentId, f.parent));
+  if (f.createdAfter !== undefined) where.push(gte(instances.createdAt, f.createdAfter));
+  if (f.createdBefore !== undefined) where.push(lt(instances.createdAt, f.createdBefore));
+  for (const [key, value] of f.tags) {
+    where.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(instanceTags)
+          .where(and(eq(instanceTags.instanceId, instances.id), eq(instanceTags.key, key), eq(instanceTags.value, value))),
+      ),
+    );
+  }
+  if (f.after) {
+    where.push(or(lt(instances.createdAt, f.after.createdAt), and(eq(instances.createdAt, f.after.createdAt), lt(instances.id, f.after.id)))!);
+  }
+  const rows = await db
+    .select()
+    .from(instances)
+    .where(and(...where))
+    .orderBy(desc(instances.createdAt), desc(instances.id))
+    .limit(f.limit + 1);
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    instances: page.map(toListItem),
+    ...(rows.length > f.limit && last && { next: { createdAt: last.createdAt, id: last.id } }),
+  };
+}
+
+/** Counts by workflow and status. */
+export async function instanceStats(db: IndexDb): Promise<{ workflow: string; status: Status; count: number }[]> {
+  return db
+    .select({ workflow: instances.workflow, status: instances.status, count: count() })
+    .from(instances)
+    .groupBy(instances.workflow, instances.status)
+    .orderBy(instances.workflow, instances.status);
+}
+
+export async function findIndexRow(db: IndexDb, id: string): Promise<InstanceRow | undefined> {
+  return db.select().from(instances).where(eq(instances.id, id)).get();
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toListItem(row: InstanceRow): InstanceListItem {
+  const item: InstanceListItem = {
+    id: row.id,
+    workflow: row.workflow,
+    status: row.status,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+  if (row.errorCode !== null) item.error = { code: row.errorCode, message: row.errorMessage ?? "" };
+  if (row.waitingFor !== null) item.waitingFor = JSON.parse(row.waitingFor);
+  if (row.parentId !== null) item.parentId = row.parentId;
+  if (row.completedAt !== null) item.completedAt = iso(row.completedAt);
+  return item;
+}

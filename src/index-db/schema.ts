@@ -1,0 +1,54 @@
+/**
+ * The D1 index of instances: one row per instance, for listing, search and stats.
+ * The Durable Object of each instance is the source of truth; it pushes its row
+ * here through its outbox, and a row's `version` only ever grows.
+ *
+ * Migrations are generated from this file by drizzle-kit (`npm run db:generate`).
+ */
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { STATUSES } from "../engine/status.js";
+
+export const instances = sqliteTable(
+  "instances",
+  {
+    id: text("id").primaryKey(),
+    workflow: text("workflow").notNull(),
+    status: text("status", { enum: STATUSES }).notNull(),
+    /** The start tags as a JSON object; `instance_tags` has one row per tag for filtering. */
+    tags: text("tags").notNull().default("{}"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    /** JSON of `waitingFor` while the instance waits. */
+    waitingFor: text("waiting_for"),
+    parentId: text("parent_id"),
+    /** Epoch milliseconds, as the Durable Object recorded them. */
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+    /** Grows with every status change of the instance; a write with a lower version is ignored. */
+    version: integer("version").notNull(),
+  },
+  (t) => [
+    // Listing is newest first with (createdAt, id) as the keyset: every filter has an index ending in it.
+    index("instances_created").on(t.createdAt, t.id),
+    index("instances_workflow_created").on(t.workflow, t.createdAt, t.id),
+    index("instances_status_created").on(t.status, t.createdAt, t.id),
+    index("instances_parent_created").on(t.parentId, t.createdAt, t.id),
+    index("instances_workflow_status").on(t.workflow, t.status),
+  ],
+);
+
+export const instanceTags = sqliteTable(
+  "instance_tags",
+  {
+    instanceId: text("instance_id").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    /** The instance's createdAt, repeated so a tag filter walks its own index in listing order. */
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.key] }), index("instance_tags_lookup").on(t.key, t.value, t.createdAt, t.instanceId)],
+);
+
+export type InstanceRow = typeof instances.$inferSelect;
+export type NewInstanceRow = typeof instances.$inferInsert;
