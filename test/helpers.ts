@@ -4,6 +4,7 @@
 import { SELF, env } from "cloudflare:test";
 import type { InstanceView } from "../src/instance/rpc.js";
 import type { Status } from "../src/engine/index.js";
+import { findIndexRow, indexDb } from "../src/index-db/queries.js";
 
 let counter = 0;
 /** A fresh id per call, so no two tests share an instance. */
@@ -51,4 +52,26 @@ export async function waitUntil(id: string, ready: (view: InstanceView) => boole
 export function waitForStatus(id: string, statuses: Status | Status[], timeoutMs = 10_000): Promise<InstanceView> {
   const wanted = Array.isArray(statuses) ? statuses : [statuses];
   return waitUntil(id, (view) => wanted.includes(view.status), wanted.join("/"), timeoutMs);
+}
+
+/** The instance's row in the D1 index, as it stands now. */
+export async function indexRow(id: string) {
+  return findIndexRow(indexDb(env.DB), id);
+}
+
+/** Polls the D1 index until the instance's row satisfies `ready` (the index may lag by moments). */
+export async function waitForIndex(
+  id: string,
+  ready: (row: Awaited<ReturnType<typeof indexRow>>) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let row = await indexRow(id);
+  while (!ready(row)) {
+    if (Date.now() > deadline) throw new Error(`index row of ${id} is not ${what} after ${timeoutMs} ms: ${JSON.stringify(row)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    row = await indexRow(id);
+  }
+  return row;
 }

@@ -90,6 +90,11 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.env.DB;
   }
 
+  /** The first retry of a failed index push waits this long; each next one twice as long. */
+  protected outboxRetryBaseMs(): number {
+    return 1_000;
+  }
+
   // ---- RPC ---------------------------------------------------------------------
 
   /** Creates the instance, or reports the one that already has this id. */
@@ -348,7 +353,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     } catch (error) {
       // D1 is unavailable or refused the write: keep the row and try again through the alarm.
       this.pushFailures++;
-      const delay = Math.min(1_000 * 2 ** (this.pushFailures - 1), OUTBOX_MAX_BACKOFF_MS);
+      const delay = Math.min(this.outboxRetryBaseMs() * 2 ** (this.pushFailures - 1), OUTBOX_MAX_BACKOFF_MS);
       console.warn(`instance ${row.id}: index push failed (${this.pushFailures} in a row), retrying in ${delay} ms: ${String(error)}`);
       if (!this.hasInstance()) return;
       this.timers.set("outbox", Date.now() + delay);
