@@ -2,7 +2,7 @@
  * Reads and writes of the D1 index, all through drizzle. Writes come only from an
  * instance's Durable Object (its outbox); reads serve the list, search and stats API.
  */
-import { and, count, desc, eq, exists, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, exists, getTableColumns, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Status } from "../engine/status.js";
 import { instanceTags, instances, type InstanceRow, type NewInstanceRow } from "./schema.js";
@@ -91,7 +91,12 @@ export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ 
   if (f.parent !== undefined) where.push(eq(instances.parentId, f.parent));
   if (f.createdAfter !== undefined) where.push(gte(instances.createdAt, f.createdAfter));
   if (f.createdBefore !== undefined) where.push(lt(instances.createdAt, f.createdBefore));
-  for (const [key, value] of f.tags) {
+  // With a tag filter, the first tag's index drives the query in listing order (a rare tag
+  // would otherwise mean scanning instances until enough match); other tags are checked per row.
+  const [driver, ...otherTags] = f.tags;
+  const order = driver ? { createdAt: instanceTags.createdAt, id: instanceTags.instanceId } : { createdAt: instances.createdAt, id: instances.id };
+  if (driver) where.push(eq(instanceTags.key, driver[0]), eq(instanceTags.value, driver[1]));
+  for (const [key, value] of otherTags) {
     where.push(
       exists(
         db
@@ -102,13 +107,14 @@ export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ 
     );
   }
   if (f.after) {
-    where.push(or(lt(instances.createdAt, f.after.createdAt), and(eq(instances.createdAt, f.after.createdAt), lt(instances.id, f.after.id)))!);
+    where.push(or(lt(order.createdAt, f.after.createdAt), and(eq(order.createdAt, f.after.createdAt), lt(order.id, f.after.id)))!);
   }
-  const rows = await db
-    .select()
-    .from(instances)
+  const query = driver
+    ? db.select(getTableColumns(instances)).from(instanceTags).innerJoin(instances, eq(instances.id, instanceTags.instanceId))
+    : db.select().from(instances);
+  const rows = await query
     .where(and(...where))
-    .orderBy(desc(instances.createdAt), desc(instances.id))
+    .orderBy(desc(order.createdAt), desc(order.id))
     .limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   const last = page.at(-1);
