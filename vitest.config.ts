@@ -11,7 +11,14 @@ export default defineConfig({
       // The product's wrangler.toml, with an entry that adds the test-only workflows.
       wrangler: { configPath: "./wrangler.toml" },
       main: "./test/fixtures/worker.ts",
-      miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          API_TOKEN: "test-api-token",
+          API_TOKEN_READONLY: "test-readonly-token",
+          WEBHOOK_SECRET: "test-webhook-secret",
+        },
+      },
     }),
   ],
   test: {

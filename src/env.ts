@@ -1,8 +1,16 @@
 import type { WorkflowInstance } from "./instance/object.js";
 
-/** The Worker's bindings, as wrangler.toml declares them. */
+/** The Worker's bindings, as wrangler.toml and its secrets declare them. */
 export interface Env {
   WORKFLOW_INSTANCE: DurableObjectNamespace<WorkflowInstance>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
+  /** Secret: full access to the API. Without it the API refuses every request. */
+  API_TOKEN?: string;
+  /** Secret: read-only access to the API (GET only). */
+  API_TOKEN_READONLY?: string;
+  /** Secret: signs webhook tokens (HMAC-SHA256). */
+  WEBHOOK_SECRET?: string;
+  /** Where the outside world reaches this Worker, for webhook URLs; else the origin of the start request. */
+  PUBLIC_URL?: string;
 }

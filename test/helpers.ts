@@ -17,10 +17,15 @@ export function stubFor(id: string) {
   return env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
 }
 
-export async function api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-  const { json, ...rest } = init;
+/** The tokens vitest.config.ts gives the Worker. */
+export const TOKENS = { full: "test-api-token", readonly: "test-readonly-token" } as const;
+
+/** A request to the Worker; with the full API token unless `auth` says otherwise. */
+export async function api(path: string, init: RequestInit & { json?: unknown; auth?: keyof typeof TOKENS | false } = {}): Promise<Response> {
+  const { json, auth = "full", ...rest } = init;
   const headers = new Headers(rest.headers);
   if (json !== undefined) headers.set("content-type", "application/json");
+  if (auth && !headers.has("authorization")) headers.set("authorization", `Bearer ${TOKENS[auth]}`);
   return SELF.fetch(new Request(`http://cairn.test${path}`, { ...rest, headers, ...(json !== undefined && { body: JSON.stringify(json) }) }));
 }
 

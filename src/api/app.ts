@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
+import { requireToken } from "./auth.js";
 import { instanceRoutes } from "./instances.js";
 import { ApiError, notFound, problem } from "./problem.js";
 import { searchRoutes } from "./search.js";
@@ -19,6 +20,7 @@ export function createApp(workflows: WorkflowRegistry) {
   const app = new Hono<{ Bindings: Env }>();
   const instance = (env: Env, id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
 
+  app.use("/api/*", requireToken());
   app.use(
     "/api/*",
     bodyLimit({
