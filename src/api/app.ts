@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
+import { hookRoutes } from "../hooks/route.js";
 import { requireToken } from "./auth.js";
 import { instanceRoutes } from "./instances.js";
 import { ApiError, notFound, problem } from "./problem.js";
@@ -46,6 +47,7 @@ export function createApp(workflows: WorkflowRegistry) {
       id,
       workflow: name,
       tags: body.tags ?? {},
+      origin: new URL(c.req.url).origin,
       ...(body.input !== undefined && { input: JSON.stringify(body.input) }),
     });
     if (!result.ok) {
@@ -55,19 +57,26 @@ export function createApp(workflows: WorkflowRegistry) {
     return c.json(result.instance, result.created ? 201 : 200);
   });
 
+  app.route("/", hookRoutes());
   app.route("/", searchRoutes());
   app.route("/", instanceRoutes());
 
-  app.notFound((c) => problem(c, new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.notFound((c) => problem(c, new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${safePath(c.req.url)}`)));
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return problem(c, error);
     if (error instanceof HTTPException) {
       return problem(c, new ApiError(error.status as 400, "HTTP_ERROR", "Request refused", error.message || "the request was refused"));
     }
-    console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed:`, error);
+    console.error(`${c.req.method} ${safePath(c.req.url)} failed:`, error);
     return problem(c, new ApiError(500, "INTERNAL", "Internal error", "Cairn failed to handle the request; the error was logged"));
   });
 
   return app;
+}
+
+/** The path of a request, with any webhook token left out: tokens never reach logs or error bodies. */
+function safePath(url: string): string {
+  const path = new URL(url).pathname;
+  return path.startsWith("/hooks/") ? "/hooks/<token>" : path.slice(0, 200);
 }

@@ -25,7 +25,15 @@ import { backoffMs, resolvePolicy, type RetryPolicy, type StepConfig } from "./r
 import { toMs } from "./durations.js";
 import { serializeResult, parseResult } from "./serialize.js";
 import type { WaitingFor } from "./status.js";
-import type { ReceivedEvent, StepContext, WaitForEventOptions, WorkflowDefinition, WorkflowStep } from "./types.js";
+import type {
+  ReceivedEvent,
+  StepContext,
+  WaitForEventOptions,
+  WebhookHandle,
+  WebhookOptions,
+  WorkflowDefinition,
+  WorkflowStep,
+} from "./types.js";
 
 /** Time as the engine sees it; the Durable Object passes the real clock, tests a virtual one. */
 export interface Clock {
@@ -59,6 +67,13 @@ export interface InstanceInput {
 }
 
 export const DEFAULT_EVENT_TIMEOUT = "24 hours";
+export const DEFAULT_WEBHOOK_EXPIRY = "7 days";
+export const DEFAULT_WEBHOOK_EVENT_TYPE = "webhook";
+
+/** What the host lends the engine: signing webhook URLs needs its secret and public URL. */
+export interface Services {
+  mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
+}
 const MAX_NAME_LENGTH = 256;
 const MAX_EVENT_TYPE_LENGTH = 100;
 
@@ -94,6 +109,7 @@ export class Execution {
     private readonly store: JournalStore,
     private readonly clock: Clock,
     private readonly env: unknown = {},
+    private readonly services: Services = {},
   ) {
     this.records = new Map(store.load().map((r) => [r.seq, r]));
     this.replayLength = this.records.size;
@@ -255,6 +271,9 @@ export class Execution {
       },
       waitForEvent<P>(name: string, options: WaitForEventOptions) {
         return self.guard(() => self.callWaitForEvent(name, options)) as Promise<ReceivedEvent<P>>;
+      },
+      webhook(name, options) {
+        return self.guard(() => self.callWebhook(name, options ?? {}));
       },
     };
   }
@@ -512,6 +531,50 @@ export class Execution {
       if (!existing) this.save(record);
       this.block(record, wake);
     });
+  }
+
+  // step.webhook -------------------------------------------------------------------
+
+  private callWebhook(name: string, options: WebhookOptions): Promise<WebhookHandle> {
+    const eventType = options.eventType ?? DEFAULT_WEBHOOK_EVENT_TYPE;
+    if (typeof eventType !== "string" || eventType.length === 0 || eventType.length > MAX_EVENT_TYPE_LENGTH) {
+      throw new InvalidStepError(`step.webhook("${name}") needs an eventType of 1 to ${MAX_EVENT_TYPE_LENGTH} characters, got ${JSON.stringify(eventType)}`);
+    }
+    const expiresInMs = toMs(options.expiresIn ?? DEFAULT_WEBHOOK_EXPIRY, `step "${name}" expiresIn`);
+    const { seq, count, record: existing } = this.beginCall(name, "webhook");
+    if (existing?.status === "completed") return Promise.resolve(parseResult(existing.result) as WebhookHandle);
+    if (existing?.status === "failed") return Promise.reject(new JournaledError(existing.error!));
+    const mint = this.services.mintWebhook;
+    if (!mint) throw new InvalidStepError(`step.webhook("${name}") is not available here: the host gave no webhook signer`);
+    const now = this.clock.now();
+    const record: StepRecord = { ...newRecord(seq, name, count, "webhook", now), attempts: 1 };
+    const expiresAt = now + expiresInMs;
+    this.active++;
+    const done = () => {
+      this.active--;
+      this.checkIdle();
+    };
+    return mint({ eventType, expiresAt, ...(options.verify && { verifyWith: options.verify.standardWebhooks }) }).then(
+      ({ url, token }) => {
+        const handle: WebhookHandle = { url, token, expiresAt: new Date(expiresAt).toISOString(), eventType };
+        if (!this.final) {
+          record.status = "completed";
+          record.result = JSON.stringify(handle);
+          record.finishedAt = this.clock.now();
+          this.save(record);
+        }
+        done();
+        return handle;
+      },
+      (error: unknown) => {
+        record.status = "failed";
+        record.error = { ...toErrorRecord(error, "WEBHOOK_FAILED"), step: { name, count } };
+        record.finishedAt = this.clock.now();
+        if (!this.final) this.save(record);
+        done();
+        throw new JournaledError(record.error);
+      },
+    );
   }
 }
 

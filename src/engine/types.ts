@@ -38,6 +38,29 @@ export interface WaitForEventOptions {
   timeout?: Duration | string;
 }
 
+/** Options of `step.webhook`. */
+export interface WebhookOptions {
+  /** The type of the event each delivery becomes. Default "webhook". */
+  eventType?: string;
+  /** How long the URL accepts deliveries. Default 7 days. */
+  expiresIn?: Duration | string;
+  /**
+   * Require deliveries signed under the Standard Webhooks scheme with the secret(s)
+   * held in this env variable (e.g. "PAYMENTS_WEBHOOK_SECRET"); the delivery's
+   * `webhook-id` becomes the event id, so a provider's retries count once.
+   */
+  verify?: { standardWebhooks: string };
+}
+
+/** A URL the outside world can POST to; each delivery becomes an event for this instance. */
+export interface WebhookHandle {
+  url: string;
+  token: string;
+  /** ISO time after which deliveries are refused (410). */
+  expiresAt: string;
+  eventType: string;
+}
+
 export interface WorkflowStep {
   /**
    * Runs `fn` until it succeeds (at least once) and journals its JSON result once;
@@ -62,6 +85,16 @@ export interface WorkflowStep {
    * wait in the inbox, first in first out). Each event is delivered to one call only.
    */
   waitForEvent<Payload = unknown>(name: string, options: WaitForEventOptions): Promise<ReceivedEvent<Payload>>;
+  /**
+   * A signed URL that turns each POST into an event of `eventType` for this instance,
+   * to be awaited with `waitForEvent`. Journaled like a step: every replay returns the
+   * same URL. Deliveries need no API token; the URL itself is the capability.
+   *
+   * @example const hook = await step.webhook("approval link", { eventType: "review", expiresIn: "3 days" });
+   *   await step.do("ask reviewer", () => sendMail(reviewer, hook.url));
+   *   const review = await step.waitForEvent("wait for review", { type: hook.eventType, timeout: "3 days" });
+   */
+  webhook(name: string, options?: WebhookOptions): Promise<WebhookHandle>;
 }
 
 /** What a workflow may see besides its input: the Worker's bindings. */

@@ -17,6 +17,7 @@ import { DurableObject } from "cloudflare:workers";
 import { workflows } from "../../workflows/index.js";
 import {
   Execution,
+  NonRetryableError,
   TerminatedError,
   canApply,
   canTransition,
@@ -29,6 +30,7 @@ import {
   type WaitingFor,
 } from "../engine/index.js";
 import type { Env } from "../env.js";
+import { signHookToken } from "../hooks/token.js";
 import { indexDb, pushInstance, removeInstance } from "../index-db/queries.js";
 import { retentionMs, type WorkflowRegistry } from "../workflow.js";
 import { SqlJournal } from "./journal.js";
@@ -108,8 +110,8 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       migrate(this.sql);
       this.sql.run(
-        `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
-        request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null,
+        `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+        request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null, request.origin ?? null,
       );
       this.outbox.record(this.row(true)!);
       this.timers.set("outbox", now + OUTBOX_LEASE_MS);
@@ -260,6 +262,7 @@ export class WorkflowInstance extends DurableObject<Env> {
         this.journal(),
         realClock,
         this.env,
+        { mintWebhook: (claims) => this.mintWebhook(row, claims) },
       ));
       if (this.row()!.status !== "running") this.transition("running", { waitingFor: null });
       const outcome = await execution.advance();
@@ -324,6 +327,17 @@ export class WorkflowInstance extends DurableObject<Env> {
     const next = this.timers.next({ steps: !paused });
     if (next === undefined) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(next, 1));
+  }
+
+  /** Signs a webhook URL for `step.webhook`; its base is PUBLIC_URL, else the origin the instance was started from. */
+  private async mintWebhook(row: InstanceRow, claims: { eventType: string; expiresAt: number; verifyWith?: string }) {
+    const secret = this.env.WEBHOOK_SECRET;
+    if (!secret) {
+      throw new NonRetryableError("step.webhook needs a signing secret: run `npx wrangler secret put WEBHOOK_SECRET` (locally: put it in .dev.vars)", "WebhookSecretMissing");
+    }
+    const token = await signHookToken(secret, { instanceId: row.id, ...claims });
+    const base = (this.env.PUBLIC_URL || row.origin || "http://localhost:8787").replace(/\/+$/, "");
+    return { url: `${base}/hooks/${token}`, token };
   }
 
   // ---- the index ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * What crosses RPC between the API and a WorkflowInstance. Errors come back as
  * values with a stable `code`, never as thrown classes (classes do not survive RPC).
  */
-import type { ErrorRecord, Status, WaitingFor } from "../engine/index.js";
+import type { ErrorRecord, Status, StepKind, WaitingFor } from "../engine/index.js";
 
 export interface CreateRequest {
   id: string;
@@ -11,6 +11,8 @@ export interface CreateRequest {
   input?: string;
   tags: Record<string, string>;
   parentId?: string;
+  /** Origin of the start request: the base of webhook URLs when PUBLIC_URL is not set. */
+  origin?: string;
 }
 
 export interface InstanceSummary {
@@ -62,7 +64,7 @@ export interface AttemptView {
 export interface StepView {
   name: string;
   count: number;
-  kind: "do" | "sleep" | "event";
+  kind: StepKind;
   status: string;
   attempts: number;
   startedAt: string;

@@ -69,6 +69,10 @@ const MIGRATIONS: readonly string[][] = [
     // Index rows waiting to be pushed to D1, by instance version.
     `CREATE TABLE outbox (version INTEGER PRIMARY KEY, row TEXT NOT NULL)`,
   ],
+  [
+    // Origin of the start request: the base of webhook URLs when PUBLIC_URL is not set.
+    `ALTER TABLE instance ADD COLUMN origin TEXT`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,6 +18,7 @@ export type InstanceRow = {
   completed_at: number | null;
   version: number;
   parent_id: string | null;
+  origin: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
