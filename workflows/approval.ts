@@ -5,15 +5,17 @@
  * The decision arrives as an event of type "decision":
  *   POST /api/instances/:id/events  {"type":"decision","payload":{"approved":true,"by":"dana"}}
  */
+import { z } from "zod";
 import { defineWorkflow } from "../src/workflow.js";
 
-export interface ApprovalInput {
-  request: string;
-  amountCents: number;
-  approver: string;
+const ApprovalInput = z.object({
+  request: z.string().min(1).max(500),
+  amountCents: z.number().int().min(0),
+  approver: z.string().min(1),
   /** How long to wait for the decision. Default 3 days. */
-  timeout?: string;
-}
+  timeout: z.string().optional(),
+});
+export type ApprovalInput = z.infer<typeof ApprovalInput>;
 
 export interface Decision {
   approved: boolean;
@@ -31,6 +33,7 @@ export default defineWorkflow<ApprovalInput, ApprovalOutput>({
   name: "approval",
   description: "Ask an approver, wait for the decision, escalate when nobody answers.",
   version: "1",
+  input: ApprovalInput,
   async run(event, step) {
     const { request, approver, amountCents } = event.payload;
 

@@ -8,18 +8,20 @@
  * The idempotency key shows how a real provider call stays safe when a step is
  * retried: instance id + step name + count never change for a step.
  */
+import { z } from "zod";
 import { NonRetryableError, defineWorkflow } from "../src/workflow.js";
 
-export interface OrderInput {
-  orderId: string;
-  customer: string;
-  items: { sku: string; quantity: number }[];
+const OrderInput = z.object({
+  orderId: z.string().min(1).max(100),
+  customer: z.string().min(1),
+  items: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().positive() })),
   /** Amount to charge, in cents. */
-  amountCents: number;
+  amountCents: z.number().int(),
   /** How long a customer may cancel before the order ships. Default 10 seconds. */
-  cancellationWindow?: string;
-  simulate?: { paymentOutages?: number; decline?: boolean };
-}
+  cancellationWindow: z.string().optional(),
+  simulate: z.object({ paymentOutages: z.number().int().min(0).optional(), decline: z.boolean().optional() }).optional(),
+});
+export type OrderInput = z.infer<typeof OrderInput>;
 
 export interface OrderOutput {
   orderId: string;
@@ -32,6 +34,7 @@ export default defineWorkflow<OrderInput, OrderOutput>({
   name: "order-fulfilment",
   description: "Charge, reserve stock, wait out the cancellation window, ship.",
   version: "1",
+  input: OrderInput,
   async run(event, step) {
     const order = event.payload;
 

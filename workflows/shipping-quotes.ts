@@ -5,12 +5,14 @@
  * Quotes are computed, not fetched, so the example runs anywhere; a real workflow
  * would call each carrier's API inside its step.
  */
+import { z } from "zod";
 import { defineWorkflow } from "../src/workflow.js";
 
-export interface QuotesInput {
-  parcel: { weightGrams: number; from: string; to: string };
-  carriers?: string[];
-}
+const QuotesInput = z.object({
+  parcel: z.object({ weightGrams: z.number().int().positive(), from: z.string().length(2), to: z.string().length(2) }),
+  carriers: z.array(z.string().min(1)).min(1).max(20).optional(),
+});
+export type QuotesInput = z.infer<typeof QuotesInput>;
 
 export interface Quote {
   carrier: string;
@@ -31,6 +33,7 @@ export default defineWorkflow<QuotesInput, { booked: Quote; quotes: Quote[] }>({
   name: "shipping-quotes",
   description: "Fan out to every carrier for a quote, join, book the cheapest.",
   version: "1",
+  input: QuotesInput,
   async run(event, step) {
     const { parcel } = event.payload;
     const carriers = event.payload.carriers ?? DEFAULT_CARRIERS;

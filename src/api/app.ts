@@ -12,7 +12,7 @@ import { requireToken } from "./auth.js";
 import { instanceRoutes } from "./instances.js";
 import { ApiError, notFound, problem } from "./problem.js";
 import { searchRoutes } from "./search.js";
-import { check, readJson, startBody } from "./validate.js";
+import { check, checkInput, readJson, startBody } from "./validate.js";
 
 /** Largest request body the API reads (bytes), chunked bodies included. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,6 +42,8 @@ export function createApp(workflows: WorkflowRegistry) {
     const name = c.req.param("name");
     if (!Object.hasOwn(workflows, name)) throw notFound("workflow", name);
     const body = check(startBody, await readJson(c, { optional: true }), "the start request");
+    const schema = workflows[name]!.input;
+    if (schema) await checkInput(schema, body.input, name);
     const id = body.id ?? crypto.randomUUID();
     const result = await instance(c.env, id).create({
       id,

@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
+import type { InputSchema } from "../engine/types.js";
 import { ApiError, type FieldError } from "./problem.js";
 
 /** Instance ids and event ids: letters, digits and `-_.:~`, 1 to 100 characters. */
@@ -73,6 +74,23 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T 
     "INVALID_INPUT",
     "Invalid input",
     `${what} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+    { errors },
+  );
+}
+
+/** Checks a workflow's input against the schema it declares; a mismatch is a 422 listing the fields under `input`. */
+export async function checkInput(schema: InputSchema, value: unknown, workflow: string): Promise<void> {
+  const result = (await schema["~standard"].validate(value)) as { issues?: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> };
+  if (!result.issues) return;
+  const errors: FieldError[] = result.issues.map((issue) => ({
+    path: ["input", ...(issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p))].join("."),
+    message: issue.message,
+  }));
+  throw new ApiError(
+    422,
+    "INVALID_INPUT",
+    "Invalid input",
+    `the input does not match what workflow "${workflow}" declares: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
     { errors },
   );
 }

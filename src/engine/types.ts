@@ -102,6 +102,19 @@ export interface RunContext<Env = unknown> {
   env: Env;
 }
 
+/**
+ * A schema in the Standard Schema form (zod 4, valibot, arktype and others
+ * implement it), so a workflow can declare its input without Cairn picking the library.
+ */
+export interface InputSchema<Input = unknown> {
+  readonly "~standard": {
+    validate(value: unknown):
+      | { value: Input; issues?: undefined }
+      | { issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }> }
+      | Promise<unknown>;
+  };
+}
+
 export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
   /** The name the API starts it by: letters, digits, `-` and `_`. */
   name: string;
@@ -112,5 +125,12 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
    * its index row). Defaults: 7 days after `completed`, 30 days after `failed` or `terminated`.
    */
   retention?: { completed?: Duration | string; failed?: Duration | string };
+  /**
+   * Checked when an instance is started: input that does not match is refused with
+   * 422 listing each field at fault, and no instance is created.
+   *
+   * @example input: z.object({ orderId: z.string(), amountCents: z.number().int().positive() })
+   */
+  input?: InputSchema<Input>;
   run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
 }

@@ -60,7 +60,7 @@ suite("POST /api/workflows/:name/instances", () => {
   it("answers 409 when the id belongs to another workflow", async () => {
     const id = uniqueId("taken");
     await start("test-doomed", { id });
-    const res = await api("/api/workflows/approval/instances", { method: "POST", json: { id } });
+    const res = await api("/api/workflows/approval/instances", { method: "POST", json: { id, input: { request: "r", amountCents: 1, approver: "a" } } });
     const problem = await expectProblem(res, 409, "INSTANCE_EXISTS");
     expect(problem.detail).toContain("test-doomed");
   });
@@ -91,6 +91,17 @@ suite("POST /api/workflows/:name/instances", () => {
     const problem = (await expectProblem(res, 422, "INVALID_INPUT")) as unknown as { errors: { path: string }[] };
     const paths = problem.errors.map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(["id", "tags.ok", "(body)"]));
+  });
+
+  it("answers 422 listing each field when the input does not match the workflow's schema, and starts nothing", async () => {
+    const id = uniqueId("bad-input");
+    const res = await api("/api/workflows/order-fulfilment/instances", {
+      method: "POST",
+      json: { id, input: { orderId: "", customer: "ada", items: [{ sku: "book", quantity: 0 }], amountCents: "12" } },
+    });
+    const problem = (await expectProblem(res, 422, "INVALID_INPUT")) as unknown as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path).sort()).toEqual(["input.amountCents", "input.items.0.quantity", "input.orderId"]);
+    expect((await api(`/api/instances/${id}`)).status).toBe(404);
   });
 
   it("answers 422 for an id longer than 100 characters", async () => {
