@@ -17,6 +17,8 @@ export default defineConfig({
           API_TOKEN: "test-api-token",
           API_TOKEN_READONLY: "test-readonly-token",
           WEBHOOK_SECRET: "test-webhook-secret",
+          // A provider's Standard Webhooks secrets during a rotation: the old and the new.
+          TEST_PROVIDER_SECRET: `whsec_${Buffer.from("old-provider-secret").toString("base64")} whsec_${Buffer.from("new-provider-secret").toString("base64")}`,
         },
       },
     }),

@@ -6,6 +6,7 @@ declare global {
     // The bindings of wrangler.toml, as `env` from "cloudflare:test" sees them.
     interface Env extends CairnEnv {
       TEST_MIGRATIONS: D1Migration[];
+      TEST_PROVIDER_SECRET: string;
     }
   }
 }
