@@ -2,6 +2,14 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import SummaryReporter from "./test/summary-reporter.js";
 
+/** A stand-in for the model the agent-review example calls. */
+function modelStub() {
+  return async (request: Request) => {
+    const { prompt } = (await request.json()) as { prompt: string };
+    return Response.json({ text: `Thanks for reaching out! (drafted from ${prompt.length} characters of prompt)` });
+  };
+}
+
 // The index's migrations, as drizzle-kit wrote them; test/setup.ts applies them to the test D1.
 const migrations = await readD1Migrations("./migrations");
 
@@ -12,6 +20,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       main: "./test/fixtures/worker.ts",
       miniflare: {
+        serviceBindings: { MODEL: modelStub() },
         bindings: {
           TEST_MIGRATIONS: migrations,
           API_TOKEN: "test-api-token",

@@ -13,4 +13,7 @@ export interface Env {
   WEBHOOK_SECRET?: string;
   /** Where the outside world reaches this Worker, for webhook URLs; else the origin of the start request. */
   PUBLIC_URL?: string;
+  /** The model the agent-review example drafts with: a service binding, or an endpoint URL. */
+  MODEL?: Fetcher;
+  MODEL_URL?: string;
 }

@@ -4,8 +4,9 @@
  * WORKFLOW_NOT_REGISTERED on their next wake-up).
  */
 import { registry } from "../src/workflow.js";
+import agentReview from "./agent-review.js";
 import approval from "./approval.js";
 import orderFulfilment from "./order-fulfilment.js";
 import shippingQuotes from "./shipping-quotes.js";
 
-export const workflows = registry(orderFulfilment, approval, shippingQuotes);
+export const workflows = registry(orderFulfilment, approval, shippingQuotes, agentReview);
