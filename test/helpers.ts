@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the runtime tests.
  */
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import type { InstanceView } from "../src/instance/rpc.js";
 import type { Status } from "../src/engine/index.js";
 import { findIndexRow, indexDb } from "../src/index-db/queries.js";
@@ -79,4 +79,23 @@ export async function waitForIndex(
     row = await indexRow(id);
   }
   return row;
+}
+
+/** Drops the object from memory (a no-op when it is not running): its next call replays the journal. */
+export async function evict(id: string): Promise<void> {
+  await evictDurableObject(stubFor(id)).catch((error: Error) => {
+    if (!/not currently running/.test(error.message)) throw error;
+  });
+}
+
+/**
+ * Makes every timer of the instance due now, as if the clock had jumped past them.
+ * The object is evicted first so that its next execution reads the changed journal.
+ */
+export async function expireTimers(id: string): Promise<void> {
+  await evict(id);
+  await runInDurableObject(stubFor(id), (_instance, state) => {
+    state.storage.sql.exec("UPDATE steps SET due_at = ? WHERE due_at IS NOT NULL", Date.now() - 1);
+    state.storage.sql.exec("UPDATE timers SET due_at = ?", Date.now() - 1);
+  });
 }

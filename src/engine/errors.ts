@@ -120,11 +120,18 @@ export function codeOf(error: unknown, fallback: string): string {
   return typeof code === "string" && code.length > 0 && code.length <= 100 ? code : fallback;
 }
 
+/** Longest error message kept in the journal; the rest is cut, saying so. */
+export const MAX_ERROR_MESSAGE = 8 * 1024;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
+}
+
 export function toErrorRecord(error: unknown, fallbackCode: string): ErrorRecord {
   if (error instanceof Error) {
-    return { name: error.name || "Error", message: error.message, code: codeOf(error, fallbackCode) };
+    return { name: clip(String(error.name || "Error"), 200), message: clip(String(error.message), MAX_ERROR_MESSAGE), code: codeOf(error, fallbackCode) };
   }
-  return { name: "Error", message: typeof error === "string" ? error : safeString(error), code: fallbackCode };
+  return { name: "Error", message: clip(typeof error === "string" ? error : safeString(error), MAX_ERROR_MESSAGE), code: fallbackCode };
 }
 
 function safeString(value: unknown): string {

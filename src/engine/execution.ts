@@ -98,6 +98,8 @@ export class Execution {
   private deferred: (() => void)[] = [];
   private final?: Extract<Outcome, { kind: "completed" | "failed" }>;
   private idleWaiters: (() => void)[] = [];
+  /** A failure of the host's storage: the execution stops and `advance()` rejects, so the host can replay later. */
+  private fault?: { error: unknown };
   private idleCheckPending = false;
   readonly step: WorkflowStep;
   /** How many journal records this execution started from: 0 for a first run, else a replay. */
@@ -128,9 +130,13 @@ export class Execution {
    * every step call waits again.
    */
   async advance(): Promise<Outcome> {
+    if (this.fault) throw this.fault.error;
     if (!this.started) this.start();
     this.poll();
     await this.idle();
+    // Re-read: a journal write may have failed while the workflow ran.
+    const fault = this.fault as { error: unknown } | undefined;
+    if (fault) throw fault.error;
     return this.outcome();
   }
 
@@ -315,7 +321,24 @@ export class Execution {
 
   private save(record: StepRecord): void {
     this.records.set(record.seq, record);
-    this.store.save(record);
+    this.write(() => this.store.save(record));
+  }
+
+  /**
+   * Every journal write goes through here. A write that fails is the host's fault,
+   * not the workflow's: the execution stops at once (nothing more is journaled from
+   * memory that storage did not take), and `advance()` rejects so the host replays.
+   */
+  private write<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      if (!this.fault) {
+        this.fault = { error };
+        this.abort(error instanceof Error ? error : new Error(String(error)));
+      }
+      throw error;
+    }
   }
 
   private block(record: StepRecord, wake: (now: number) => boolean): void {
@@ -400,9 +423,15 @@ export class Execution {
       settled = true;
       cancelTimeout();
       this.inFlight.delete(record.seq);
-      if (!this.final) body();
-      this.active--;
-      this.checkIdle();
+      try {
+        if (!this.final) body();
+      } catch (error) {
+        // A journal write failed (see write()); the execution is already stopped.
+        if (!this.fault) throw error;
+      } finally {
+        this.active--;
+        this.checkIdle();
+      }
     };
     const ctx: StepContext = { attempt: record.attempts, step: { name: record.name, count: record.count }, signal: controller.signal };
     let pending: Promise<unknown>;
@@ -447,13 +476,13 @@ export class Execution {
     const { record, policy } = call;
     const now = this.clock.now();
     const errorRecord = toErrorRecord(error, "STEP_FAILED");
-    this.store.saveAttempt({
+    this.write(() => this.store.saveAttempt({
       seq: record.seq,
       attempt: record.attempts,
       startedAt: record.attemptStartedAt ?? now,
       finishedAt: now,
       error: errorRecord,
-    });
+    }));
     if (isRetryable(error) && record.attempts < policy.maxAttempts) {
       record.status = "retrying";
       record.dueAt = now + backoffMs(policy, record.attempts);
@@ -507,7 +536,7 @@ export class Execution {
     const record = existing ?? { ...newRecord(seq, name, count, "event", now), status: "waiting", eventType: type, dueAt: now + timeoutMs };
     return new Promise((resolve, reject) => {
       const wake = (at: number) => {
-        const event = this.store.takeEvent(type, record.seq);
+        const event = this.write(() => this.store.takeEvent(type, record.seq));
         if (event) {
           record.status = "completed";
           record.result = eventResult(event);

@@ -57,6 +57,9 @@ import { toInstanceView, type InstanceRow } from "./view.js";
 export const RECOVERY_LEASE_MS = 5_000;
 /** After an unexpected error in a drive, try again this much later. */
 const DRIVE_ERROR_RETRY_MS = 1_000;
+/** After an alarm that failed, try again this much later, doubling up to the maximum. */
+const ALARM_ERROR_RETRY_MS = 100;
+const ALARM_ERROR_MAX_BACKOFF_MS = 60_000;
 /** A status change must reach the index by then, or the alarm pushes it again. */
 const OUTBOX_LEASE_MS = 30_000;
 const OUTBOX_MAX_BACKOFF_MS = 60_000;
@@ -74,6 +77,7 @@ export class WorkflowInstance extends DurableObject<Env> {
   private pushFailures = 0;
   /** Set while the instance deletes itself: nothing may write to the index meanwhile. */
   private deleting = false;
+  private alarmFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,6 +94,11 @@ export class WorkflowInstance extends DurableObject<Env> {
   /** The D1 database of the index. */
   protected indexDatabase(): D1Database {
     return this.env.DB;
+  }
+
+  /** The first retry after a failed alarm waits this long; each next one twice as long. */
+  protected alarmRetryBaseMs(): number {
+    return ALARM_ERROR_RETRY_MS;
   }
 
   /** The first retry of a failed index push waits this long; each next one twice as long. */
@@ -197,7 +206,30 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   // ---- the alarm -------------------------------------------------------------------
 
+  /**
+   * Never throws: the platform retries a throwing alarm only a few times and then
+   * drops it, which would leave the instance stalled. An error re-arms the alarm
+   * instead, later each time, so the instance always gets another chance.
+   */
   override async alarm(): Promise<void> {
+    try {
+      await this.onAlarm();
+      this.alarmFailures = 0;
+    } catch (error) {
+      this.alarmFailures++;
+      const delay = Math.min(this.alarmRetryBaseMs() * 2 ** (this.alarmFailures - 1), ALARM_ERROR_MAX_BACKOFF_MS);
+      console.error(`alarm failed (${this.alarmFailures} in a row), trying again in ${delay} ms:`, error);
+      if (!this.driving) {
+        // Start over from storage: whatever the failure left in memory is not trusted.
+        this.execution = undefined;
+        this.store = undefined;
+      }
+      await this.ctx.storage.setAlarm(Date.now() + delay);
+    }
+  }
+
+  /** What an alarm does: retention, index retries, and driving the workflow. */
+  protected async onAlarm(): Promise<void> {
     if (!this.hasInstance()) return;
     const now = Date.now();
     const retention = this.timers.get("retention");

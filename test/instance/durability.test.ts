@@ -3,30 +3,11 @@
  * retries, timeouts, sleeps, the inbox, duplicate deliveries, the determinism check.
  * Side effects are counted outside the journal (fixtures/effects.ts).
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { describe, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
-
-/** Drops the object from memory (a no-op when it is not running): its next call replays the journal. */
-async function evict(id: string): Promise<void> {
-  await evictDurableObject(stubFor(id)).catch((error: Error) => {
-    if (!/not currently running/.test(error.message)) throw error;
-  });
-}
-
-/**
- * Makes every timer of the instance due now, as if the clock had jumped past them.
- * The object is evicted first so that its next execution reads the changed journal.
- */
-async function expireTimers(id: string): Promise<void> {
-  await evict(id);
-  await runInDurableObject(stubFor(id), (_instance: WorkflowInstance, state) => {
-    state.storage.sql.exec("UPDATE steps SET due_at = ? WHERE due_at IS NOT NULL", Date.now() - 1);
-    state.storage.sql.exec("UPDATE timers SET due_at = ?", Date.now() - 1);
-  });
-}
+import { describe, evict, expireTimers, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 suite("WorkflowInstance", () => {
   it("survives eviction mid-workflow: completed steps are not run again", async () => {
