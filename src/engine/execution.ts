@@ -73,6 +73,8 @@ export const DEFAULT_WEBHOOK_EVENT_TYPE = "webhook";
 /** What the host lends the engine: signing webhook URLs needs its secret and public URL. */
 export interface Services {
   mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
+  /** For tests: answer an attempt of a step instead of running its function. */
+  mockStep?(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined;
 }
 const MAX_NAME_LENGTH = 256;
 const MAX_EVENT_TYPE_LENGTH = 100;
@@ -281,6 +283,9 @@ export class Execution {
       webhook(name, options) {
         return self.guard(() => self.callWebhook(name, options ?? {}));
       },
+      patched(id) {
+        return self.guard(() => Promise.resolve(self.callPatched(id)));
+      },
     };
   }
 
@@ -436,7 +441,9 @@ export class Execution {
     const ctx: StepContext = { attempt: record.attempts, step: { name: record.name, count: record.count }, signal: controller.signal };
     let pending: Promise<unknown>;
     try {
-      pending = Promise.resolve(call.fn(ctx));
+      const mock = this.services.mockStep?.(ctx.step, ctx.attempt);
+      if (mock) pending = "error" in mock ? Promise.reject(mock.error) : Promise.resolve(mock.result);
+      else pending = Promise.resolve(call.fn(ctx));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -560,6 +567,25 @@ export class Execution {
       if (!existing) this.save(record);
       this.block(record, wake);
     });
+  }
+
+  // step.patched -------------------------------------------------------------------
+
+  /**
+   * True when the code inside the patch may run: for instances that reach this point
+   * with the patched code (a marker is journaled), false for instances whose journal
+   * was written before the patch existed (the journal holds another step here). Takes
+   * no position in the journal in the second case, so old journals still line up.
+   */
+  private callPatched(id: string): boolean {
+    if (typeof id !== "string" || id.length === 0 || id.length > MAX_NAME_LENGTH) {
+      throw new InvalidStepError(`step.patched needs an id of 1 to ${MAX_NAME_LENGTH} characters, got ${JSON.stringify(id)}`);
+    }
+    const existing = this.records.get(this.nextSeq);
+    if (existing && !(existing.kind === "patch" && existing.name === id)) return false;
+    const { seq, count, record } = this.beginCall(id, "patch");
+    if (!record) this.save({ ...newRecord(seq, id, count, "patch", this.clock.now()), status: "completed", finishedAt: this.clock.now() });
+    return true;
   }
 
   // step.webhook -------------------------------------------------------------------

@@ -95,6 +95,15 @@ export interface WorkflowStep {
    *   const review = await step.waitForEvent("wait for review", { type: hook.eventType, timeout: "3 days" });
    */
   webhook(name: string, options?: WebhookOptions): Promise<WebhookHandle>;
+  /**
+   * Changes a workflow safely while instances of the old code are still running.
+   * Resolves true where the new code runs (new instances, and running ones that
+   * reach this point after the deploy), false when replaying a journal written by
+   * the code before the patch. Keep the old branch until no instance needs it.
+   *
+   * @example if (await step.patched("fraud-check")) await step.do("check fraud", () => screen(order));
+   */
+  patched(id: string): Promise<boolean>;
 }
 
 /** What a workflow may see besides its input: the Worker's bindings. */
