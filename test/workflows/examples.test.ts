@@ -29,7 +29,7 @@ suite("order-fulfilment", () => {
     const charge = done.steps.find((s) => s.name === "charge card")!;
     expect(charge.attempts).toBe(2);
     expect(charge.failedAttempts?.[0]?.error.message).toMatch(/unavailable \(503\)/);
-    expect(done.steps.map((s) => s.name)).toEqual(["validate order", "charge card", "reserve stock", "cancellation window", "ship"]);
+    expect(done.steps.map((s) => s.name)).toEqual(["validate order", "fraud-screening", "screen for fraud", "charge card", "reserve stock", "cancellation window", "ship"]);
   });
 
   it("fails at once, without retrying, when the card is declined", async () => {
