@@ -16,7 +16,7 @@ export async function recordGoldens() {
       for (;;) {
         const outcome = await run.run();
         const next = events[0];
-        if (outcome.kind === "suspended" && outcome.waitingFor?.kind === "event" && next?.type === outcome.waitingFor.eventType) {
+        if (outcome.kind === "suspended" && outcome.waitingFor?.kind === "event" && next && next.type === outcome.waitingFor.eventType) {
           events.shift();
           run.sendEvent(next.type, next.payload);
           continue;
