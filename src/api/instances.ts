@@ -8,7 +8,7 @@ import { ACTIONS, type LifecycleAction } from "../engine/status.js";
 import type { Env } from "../env.js";
 import type { LifecycleResult } from "../instance/rpc.js";
 import { ApiError, notFound } from "./problem.js";
-import { check, checkId, eventBody, readJson, restartBody } from "./validate.js";
+import { check, checkId, eventBody, readJson, restartBody, terminateBody } from "./validate.js";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -73,7 +73,8 @@ export function instanceRoutes() {
 
   routes.post("/api/instances/:id/terminate", async (c) => {
     const id = checkId(c.req.param("id"));
-    return answer(c, id, "terminate", await instance(c.env, id).terminate());
+    const body = check(terminateBody, await readJson(c, { optional: true }), "the terminate request");
+    return answer(c, id, "terminate", await instance(c.env, id).terminate(body.rollback ? { rollback: true } : {}));
   });
 
   routes.post("/api/instances/:id/restart", async (c) => {

@@ -24,21 +24,39 @@ const tags = z
   )
   .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
 
-export const startBody = z.strictObject({
-  id: instanceId.optional(),
-  input: z.unknown().optional(),
-  tags: tags.optional(),
+export const startBody = z
+  .strictObject({
+    id: instanceId.optional().meta({ description: "Your id for the instance (an idempotency key); a UUID when absent" }),
+    input: z.unknown().optional().meta({ description: "The workflow's input, checked against the schema it declares" }),
+    tags: tags.optional().meta({ description: `Up to ${MAX_TAGS} key/value pairs to search by` }),
+  })
+  .meta({ id: "StartRequest" });
+
+export const restartBody = z
+  .strictObject({
+    fromStep: z
+      .strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() })
+      .optional()
+      .meta({ description: "Keep the results of the steps before this one; from the beginning when absent" }),
+  })
+  .meta({ id: "RestartRequest" });
+
+export const terminateBody = z.strictObject({
+  /** Run the rollbacks of completed steps before ending terminated. */
+  rollback: z.boolean().optional(),
 });
 
-export const restartBody = z.strictObject({
-  fromStep: z.strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() }).optional(),
-});
-
-export const eventBody = z.strictObject({
-  type: z.string().regex(EVENT_TYPE_PATTERN, "an event type is 1 to 100 letters, digits or -_.:/, starting with a letter or digit"),
-  payload: z.unknown().optional(),
-  id: z.string().regex(ID_PATTERN, `an event id is ${ID_RULE}`).optional(),
-});
+export const eventBody = z
+  .strictObject({
+    type: z.string().regex(EVENT_TYPE_PATTERN, "an event type is 1 to 100 letters, digits or -_.:/, starting with a letter or digit"),
+    payload: z.unknown().optional(),
+    id: z
+      .string()
+      .regex(ID_PATTERN, `an event id is ${ID_RULE}`)
+      .optional()
+      .meta({ description: "Deduplicates: an event with an id already accepted is accepted once" }),
+  })
+  .meta({ id: "EventRequest" });
 
 /** Reads a JSON body. An absent body reads as `{}` when `optional`. */
 export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {

@@ -18,6 +18,8 @@ export interface ErrorRecord {
   code: string;
   /** Set when the error is the outcome of a step, so operators see where it came from. */
   step?: { name: string; count: number };
+  /** The error this one wraps, e.g. a child workflow's own error. */
+  cause?: ErrorRecord;
 }
 
 export abstract class CairnError extends Error {
@@ -106,11 +108,14 @@ export class TerminatedError extends CairnError {
 export class JournaledError extends Error {
   readonly code: string;
   readonly step?: { name: string; count: number };
+  /** The wrapped error's record, e.g. a failed child workflow's error. */
+  readonly detail?: ErrorRecord;
   constructor(record: ErrorRecord) {
     super(record.message);
     this.name = record.name;
     this.code = record.code;
     if (record.step) this.step = record.step;
+    if (record.cause) this.detail = record.cause;
   }
 }
 

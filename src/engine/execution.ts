@@ -26,6 +26,8 @@ import { toMs } from "./durations.js";
 import { serializeResult, parseResult } from "./serialize.js";
 import type { WaitingFor } from "./status.js";
 import type {
+  ChildOptions,
+  DoOptions,
   ReceivedEvent,
   StepContext,
   WaitForEventOptions,
@@ -71,7 +73,26 @@ export const DEFAULT_WEBHOOK_EXPIRY = "7 days";
 export const DEFAULT_WEBHOOK_EVENT_TYPE = "webhook";
 
 /** What the host lends the engine: signing webhook URLs needs its secret and public URL. */
+/** What the engine asks the host to start for `step.child`; creating the same id again must do nothing. */
+export interface ChildStart {
+  id: string;
+  workflow: string;
+  /** JSON text of the input. */
+  input?: string;
+}
+
+/** The event a finished child sends its parent (type `CHILD_EVENT_PREFIX + childId`). */
+export interface ChildFinished {
+  status: "completed" | "failed" | "terminated";
+  /** JSON text of the output. */
+  output?: string;
+  error?: ErrorRecord;
+}
+
+export const CHILD_EVENT_PREFIX = "cairn.child:";
+
 export interface Services {
+  startChild?(child: ChildStart): Promise<void>;
   mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
   /** For tests: answer an attempt of a step instead of running its function. */
   mockStep?(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined;
@@ -100,6 +121,12 @@ export class Execution {
   private deferred: (() => void)[] = [];
   private final?: Extract<Outcome, { kind: "completed" | "failed" }>;
   private idleWaiters: (() => void)[] = [];
+  /** Completed steps that declared a rollback, in call order: what a compensation undoes. */
+  private readonly rollbacks: Rollback[] = [];
+  /** Set once the instance compensates: `error` is the outcome it ends with after the rollbacks. */
+  private compensation?: { error: ErrorRecord; started: boolean };
+  /** Attempts in flight when a compensation began: their late results are discarded. */
+  private readonly discarded = new Set<number>();
   /** A failure of the host's storage: the execution stops and `advance()` rejects, so the host can replay later. */
   private fault?: { error: unknown };
   private idleCheckPending = false;
@@ -136,6 +163,11 @@ export class Execution {
     if (!this.started) this.start();
     this.poll();
     await this.idle();
+    // Terminated with rollback: once the replay reached the journal's end, undo what was done.
+    if (this.compensation && !this.compensation.started && !this.final) {
+      this.runRollbacks();
+      await this.idle();
+    }
     // Re-read: a journal write may have failed while the workflow ran.
     const fault = this.fault as { error: unknown } | undefined;
     if (fault) throw fault.error;
@@ -211,12 +243,53 @@ export class Execution {
           }
         },
         (error: unknown) => {
-          if (this.final) return;
+          if (this.final || this.compensation) return;
           const record = toErrorRecord(error, "WORKFLOW_FAILED");
           if (error instanceof JournaledError && error.step) record.step = error.step;
-          this.finish({ kind: "failed", error: record });
+          if (error instanceof JournaledError && error.detail) record.cause = error.detail;
+          if (this.rollbacks.length === 0) return this.finish({ kind: "failed", error: record });
+          // A saga: undo the completed steps, newest first, then fail with the original error.
+          this.compensation = { error: record, started: false };
+          this.runRollbacks();
         },
       );
+  }
+
+  /**
+   * Stops the workflow and undoes it: steps in flight are aborted and their results
+   * discarded, no new step starts, and once the journal has been replayed to its end
+   * the rollbacks of completed steps run, newest first. Ends failed with `reason`.
+   */
+  compensate(reason: Error): void {
+    if (this.final || this.compensation) return;
+    this.compensation = { error: toErrorRecord(reason, "TERMINATED"), started: false };
+    for (const [seq, controller] of this.inFlight) {
+      this.discarded.add(seq);
+      controller.abort(reason);
+    }
+    this.blocked.clear();
+    this.deferred = [];
+    this.clearWakeTimers();
+  }
+
+  private runRollbacks(): void {
+    const compensation = this.compensation!;
+    compensation.started = true;
+    const undo = [...this.rollbacks].sort((a, b) => b.seq - a.seq);
+    const runAll = async () => {
+      for (const step of undo) {
+        // A rollback that fails for good is journaled as failed; the others still run.
+        await this.callDo(
+          `rollback ${step.name}${step.count > 1 ? ` #${step.count}` : ""}`,
+          { retries: { limit: step.policy.maxAttempts - 1, delay: step.policy.delayMs, backoff: step.policy.backoff }, timeout: step.policy.timeoutMs },
+          (ctx) => step.rollback({ ...ctx, result: step.result }),
+          "rollback",
+        ).catch(() => undefined);
+      }
+    };
+    runAll().then(() => {
+      if (!this.final) this.finish({ kind: "failed", error: compensation.error });
+    });
   }
 
   private finish(outcome: Extract<Outcome, { kind: "completed" | "failed" }>): void {
@@ -266,10 +339,17 @@ export class Execution {
   private makeStep(): WorkflowStep {
     const self = this;
     return {
-      do<T>(name: string, configOrFn: StepConfig | ((ctx: StepContext) => Promise<T> | T), maybeFn?: (ctx: StepContext) => Promise<T> | T): Promise<T> {
-        const fn = typeof configOrFn === "function" ? configOrFn : maybeFn;
-        const config = typeof configOrFn === "function" ? undefined : configOrFn;
-        return self.callDo(name, config, fn) as Promise<T>;
+      do<T>(
+        name: string,
+        configOrFn: StepConfig | ((ctx: StepContext) => Promise<T> | T),
+        fnOrOptions?: ((ctx: StepContext) => Promise<T> | T) | DoOptions<T>,
+        maybeOptions?: DoOptions<T>,
+      ): Promise<T> {
+        const shortForm = typeof configOrFn === "function";
+        const fn = shortForm ? configOrFn : (fnOrOptions as (ctx: StepContext) => Promise<T> | T);
+        const config = shortForm ? undefined : configOrFn;
+        const options = (shortForm ? fnOrOptions : maybeOptions) as DoOptions<T> | undefined;
+        return self.callDo(name, config, fn, "do", options as DoOptions<unknown> | undefined) as Promise<T>;
       },
       sleep(name, duration) {
         return self.guard(() => self.callSleep(name, self.clock.now() + toMs(duration, `step "${name}" sleep duration`)));
@@ -285,6 +365,9 @@ export class Execution {
       },
       patched(id) {
         return self.guard(() => Promise.resolve(self.callPatched(id)));
+      },
+      child<O>(name: string, workflow: string | { name: string }, input?: unknown, options?: ChildOptions) {
+        return self.guard(() => self.callChild(name, workflow, input, options ?? {})) as Promise<O>;
       },
     };
   }
@@ -373,17 +456,32 @@ export class Execution {
 
   // step.do --------------------------------------------------------------------
 
-  private callDo(name: string, config: StepConfig | undefined, fn: ((ctx: StepContext) => unknown) | undefined): Promise<unknown> {
+  private callDo(
+    name: string,
+    config: StepConfig | undefined,
+    fn: ((ctx: StepContext) => unknown) | undefined,
+    kind: "do" | "rollback" = "do",
+    options?: DoOptions<unknown>,
+  ): Promise<unknown> {
     return this.guard(() => {
       if (typeof fn !== "function") throw new InvalidStepError(`step.do("${name}") needs a function to run`);
+      if (options?.rollback !== undefined && typeof options.rollback !== "function") {
+        throw new InvalidStepError(`step.do("${name}"): rollback must be a function`);
+      }
       const policy = resolvePolicy(name, config);
-      const { seq, count, record } = this.beginCall(name, "do");
+      const { seq, count, record } = this.beginCall(name, kind);
+      // While compensating, nothing the journal does not already hold may start (rollbacks aside).
+      if (this.compensation && kind === "do" && record?.status !== "completed" && record?.status !== "failed") return new Promise(() => {});
       return new Promise((resolve, reject) => {
-        const call: DoCall = { fn, policy, resolve, reject, record: record ?? newRecord(seq, name, count, "do", this.clock.now()) };
+        const settleWith = (value: unknown) => {
+          if (options?.rollback) this.rollbacks.push({ seq, name, count, policy, result: value, rollback: options.rollback });
+          resolve(value);
+        };
+        const call: DoCall = { fn, policy, resolve: settleWith, reject, record: record ?? newRecord(seq, name, count, kind, this.clock.now()) };
         if (!record) return this.startAttempt(call);
         switch (record.status) {
           case "completed":
-            return resolve(parseResult(record.result));
+            return settleWith(parseResult(record.result));
           case "failed":
             return reject(new JournaledError(record.error!));
           case "retrying":
@@ -429,7 +527,7 @@ export class Execution {
       cancelTimeout();
       this.inFlight.delete(record.seq);
       try {
-        if (!this.final) body();
+        if (!this.final && !this.discarded.has(record.seq)) body();
       } catch (error) {
         // A journal write failed (see write()); the execution is already stopped.
         if (!this.fault) throw error;
@@ -588,6 +686,86 @@ export class Execution {
     return true;
   }
 
+  // step.child ---------------------------------------------------------------------
+
+  private callChild(name: string, workflow: string | { name: string }, input: unknown, options: ChildOptions): Promise<unknown> {
+    const workflowName = typeof workflow === "string" ? workflow : workflow?.name;
+    if (typeof workflowName !== "string" || workflowName.length === 0) {
+      throw new InvalidStepError(`step.child("${name}") needs a workflow: its name or its definition`);
+    }
+    const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, `step "${name}" timeout`);
+    const inputText = serializeResult(input, `the input of child "${name}"`);
+    const { seq, count, record: existing } = this.beginCall(name, "child");
+    if (existing?.status === "completed") return Promise.resolve(parseResult(existing.result));
+    if (existing?.status === "failed") return Promise.reject(new JournaledError(existing.error!));
+    if (this.compensation) return new Promise(() => {});
+    const now = this.clock.now();
+    const childId = existing?.eventType?.slice(CHILD_EVENT_PREFIX.length) ?? options.id ?? childIdFor(this.instance.id, name, count);
+    const record: StepRecord = existing ?? {
+      ...newRecord(seq, name, count, "child", now),
+      status: "waiting",
+      eventType: `${CHILD_EVENT_PREFIX}${childId}`,
+      ...(timeoutMs !== undefined && { dueAt: now + timeoutMs }),
+    };
+    // Journaled before the child starts, so a replay asks for the same child (creating it is idempotent).
+    if (!existing) this.save(record);
+    const start = this.services.startChild;
+    if (!start) throw new InvalidStepError(`step.child("${name}") is not available here: the host cannot start instances`);
+    return new Promise((resolve, reject) => {
+      const fail = (error: ErrorRecord) => {
+        record.status = "failed";
+        record.error = { ...error, step: { name, count } };
+        record.finishedAt = this.clock.now();
+        record.dueAt = undefined;
+        this.save(record);
+        reject(new JournaledError(record.error));
+      };
+      const wake = (at: number) => {
+        const event = this.write(() => this.store.takeEvent(record.eventType!, record.seq));
+        if (event) {
+          const finished = parseResult(event.payload) as ChildFinished;
+          if (finished.status === "completed") {
+            record.status = "completed";
+            record.result = finished.output;
+            record.finishedAt = at;
+            record.dueAt = undefined;
+            this.save(record);
+            resolve(parseResult(finished.output));
+          } else {
+            fail({
+              name: "ChildWorkflowError",
+              code: finished.status === "terminated" ? "CHILD_TERMINATED" : "CHILD_FAILED",
+              message: `child workflow "${workflowName}" (${childId}) ${finished.status}${finished.error ? `: ${finished.error.message}` : ""}`,
+              ...(finished.error && { cause: finished.error }),
+            });
+          }
+          return true;
+        }
+        if ((record.dueAt ?? Infinity) > at) return false;
+        fail({ name: "ChildTimeoutError", code: "CHILD_TIMEOUT", message: `child workflow "${workflowName}" (${childId}) did not finish within ${timeoutMs} ms` });
+        return true;
+      };
+      // Replayed after the child finished: its event is already in the inbox.
+      if (existing && wake(now)) return;
+      this.block(record, wake);
+      this.active++;
+      start({ id: childId, workflow: workflowName, ...(inputText !== undefined && { input: inputText }) }).then(
+        () => {
+          this.active--;
+          this.checkIdle();
+        },
+        (error: unknown) => {
+          this.active--;
+          if (!this.final && this.blocked.get(seq)) {
+            this.blocked.delete(seq);
+            fail({ ...toErrorRecord(error, "CHILD_START_FAILED"), code: "CHILD_START_FAILED" });
+          }
+          this.checkIdle();
+        },
+      );
+    });
+  }
+
   // step.webhook -------------------------------------------------------------------
 
   private callWebhook(name: string, options: WebhookOptions): Promise<WebhookHandle> {
@@ -633,6 +811,15 @@ export class Execution {
   }
 }
 
+interface Rollback {
+  seq: number;
+  name: string;
+  count: number;
+  policy: RetryPolicy;
+  result: unknown;
+  rollback: NonNullable<DoOptions<unknown>["rollback"]>;
+}
+
 interface DoCall {
   fn: (ctx: StepContext) => unknown;
   policy: RetryPolicy;
@@ -667,4 +854,15 @@ function describeWait(record: StepRecord): WaitingFor {
   const until = record.dueAt === undefined ? undefined : new Date(record.dueAt).toISOString();
   const kind = record.status === "waiting" ? "event" : record.status === "retrying" ? "retry" : "sleep";
   return { kind, step: record.name, ...(until && { until }), ...(record.eventType && { eventType: record.eventType }) };
+}
+
+/** A child's default id: the parent's id and the step, so every replay names the same child. */
+export function childIdFor(parentId: string, name: string, count: number): string {
+  const step = name.replace(/[^A-Za-z0-9._~-]+/g, "-").replace(/^-+|-+$/g, "") || "child";
+  const id = `${parentId}:${step}:${count}`;
+  if (id.length <= 100) return id;
+  // Too long for an id: keep a readable prefix and a digest of the whole.
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (Math.imul(hash, 31) + id.charCodeAt(i)) >>> 0;
+  return `${id.slice(0, 88)}:${hash.toString(36).padStart(7, "0")}`;
 }

@@ -61,6 +61,24 @@ export interface WebhookHandle {
   eventType: string;
 }
 
+/** Options of `step.do`'s last argument. */
+export interface DoOptions<T> {
+  /**
+   * Undoes the step (a saga's compensation). When the instance fails, or is
+   * terminated with `{ rollback: true }`, the rollbacks of completed steps run in
+   * reverse order, each journaled and retried like a step (with the step's config).
+   */
+  rollback?: (ctx: StepContext & { result: T }) => Promise<unknown> | unknown;
+}
+
+/** Options of `step.child`. */
+export interface ChildOptions {
+  /** The child's instance id. Default: derived from this instance's id and the step, so a replay never starts a second child. */
+  id?: string;
+  /** How long to wait for the child; the step then fails with CHILD_TIMEOUT (the child goes on). Default: no limit. */
+  timeout?: Duration | string;
+}
+
 export interface WorkflowStep {
   /**
    * Runs `fn` until it succeeds (at least once) and journals its JSON result once;
@@ -74,8 +92,8 @@ export interface WorkflowStep {
    * @example const charge = await step.do("charge card", { retries: { limit: 3, delay: "5 seconds" } },
    *   async ({ step }) => payments.charge(order, { idempotencyKey: `${event.instanceId}/${step.name}/${step.count}` }));
    */
-  do<T>(name: string, fn: (ctx: StepContext) => Promise<T> | T): Promise<T>;
-  do<T>(name: string, config: StepConfig, fn: (ctx: StepContext) => Promise<T> | T): Promise<T>;
+  do<T>(name: string, fn: (ctx: StepContext) => Promise<T> | T, options?: DoOptions<T>): Promise<T>;
+  do<T>(name: string, config: StepConfig, fn: (ctx: StepContext) => Promise<T> | T, options?: DoOptions<T>): Promise<T>;
   /** A durable timer: the wake time is journaled at the first call, so a replay never sleeps again. */
   sleep(name: string, duration: Duration | string): Promise<void>;
   /** A durable timer until `timestamp`; a time in the past returns at once. */
@@ -104,6 +122,15 @@ export interface WorkflowStep {
    * @example if (await step.patched("fraud-check")) await step.do("check fraud", () => screen(order));
    */
   patched(id: string): Promise<boolean>;
+  /**
+   * Starts another workflow as a child instance and resolves with its output once it
+   * completes. A failed or terminated child fails this step with code CHILD_FAILED or
+   * CHILD_TERMINATED; the child's own error is in the error's `detail`. Terminating
+   * this instance terminates its running children.
+   *
+   * @example const totals = await Promise.all(regions.map((r) => step.child(`report ${r}`, "regional-report", { region: r })));
+   */
+  child<Output = unknown>(name: string, workflow: string | { name: string }, input?: unknown, options?: ChildOptions): Promise<Output>;
 }
 
 /** What a workflow may see besides its input: the Worker's bindings. */

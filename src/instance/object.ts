@@ -33,6 +33,7 @@ import type { Env } from "../env.js";
 import { signHookToken } from "../hooks/token.js";
 import { indexDb, pushInstance, removeInstance } from "../index-db/queries.js";
 import { retentionMs, type WorkflowRegistry } from "../workflow.js";
+import { notifyParent, runningChildren, startChild, terminateChildren } from "./family.js";
 import { SqlJournal } from "./journal.js";
 import { Outbox } from "./outbox.js";
 import type {
@@ -168,12 +169,26 @@ export class WorkflowInstance extends DurableObject<Env> {
     });
   }
 
-  /** Stops the instance: running steps see their signal abort, late results are discarded, timers cleared. */
-  async terminate(): Promise<LifecycleResult> {
-    return this.act("terminate", () => {
+  /**
+   * Stops the instance: running steps see their signal abort, late results are
+   * discarded, timers cleared, and its running children are terminated too. With
+   * `rollback`, the rollbacks of its completed steps run first (then it ends terminated).
+   */
+  async terminate(request: { rollback?: boolean } = {}): Promise<LifecycleResult> {
+    const children = this.hasInstance() ? runningChildren(this.sql) : [];
+    const result = await this.act("terminate", () => {
+      if (request.rollback) {
+        this.sql.run("UPDATE instance SET stopping = 'rollback'");
+        this.execution?.compensate(new TerminatedError("terminated with rollback"));
+        if (this.row()!.status === "paused") this.transition("running", {});
+        this.kick();
+        return;
+      }
       this.dropExecution(new TerminatedError());
       this.finish("terminated", {});
     });
+    if (result.ok) await terminateChildren(this.env, children);
+    return result;
   }
 
   /** Runs the instance again from the beginning, or from a step on, keeping earlier results. */
@@ -238,6 +253,8 @@ export class WorkflowInstance extends DurableObject<Env> {
       if (!result.ok) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_MAX_BACKOFF_MS);
       return;
     }
+    const parent = this.timers.get("parent");
+    if (parent !== undefined && parent <= now) await this.tellParent();
     const outbox = this.timers.get("outbox");
     if (outbox !== undefined && outbox <= now) {
       this.timers.set("outbox", now + OUTBOX_LEASE_MS);
@@ -294,8 +311,12 @@ export class WorkflowInstance extends DurableObject<Env> {
         this.journal(),
         realClock,
         this.env,
-        { mintWebhook: (claims) => this.mintWebhook(row, claims) },
+        {
+          mintWebhook: (claims) => this.mintWebhook(row, claims),
+          startChild: (child) => startChild(this.env, this.registry(), row, child),
+        },
       ));
+      if (row.stopping === "rollback") execution.compensate(new TerminatedError("terminated with rollback"));
       if (this.row()!.status !== "running") this.transition("running", { waitingFor: null });
       const outcome = await execution.advance();
       // A terminate, restart or delete while it ran has taken over: its outcome is void.
@@ -318,7 +339,11 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   private recordOutcome(outcome: Outcome): void {
     if (outcome.kind === "completed") return this.finish("completed", { output: outcome.output ?? null });
-    if (outcome.kind === "failed") return this.finish("failed", { error: outcome.error });
+    if (outcome.kind === "failed") {
+      // A compensation asked for by terminate ends terminated, with the rollbacks done.
+      if (this.row()?.stopping === "rollback") return this.finish("terminated", {});
+      return this.finish("failed", { error: outcome.error });
+    }
     const status = this.row()?.status;
     // Paused meanwhile: it stays paused; resume() starts the next drive.
     if (status === "paused" || status === undefined || isTerminal(status)) return;
@@ -329,9 +354,26 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.execution = undefined;
     this.timers.clearSteps();
     this.store = undefined;
-    const definition = this.registry()[this.row()!.workflow];
+    const row = this.row()!;
+    const definition = this.registry()[row.workflow];
     this.timers.set("retention", Date.now() + retentionMs(definition, status));
+    if (row.parent_id) this.timers.set("parent", Date.now());
     this.transition(status, { ...fields, waitingFor: null, completedAt: Date.now() });
+    if (row.parent_id) void this.tellParent();
+  }
+
+  /** A finished child tells its parent, through the parent's inbox; retried by the alarm until it lands. */
+  private async tellParent(): Promise<void> {
+    const row = this.row();
+    if (!row?.parent_id || !isTerminal(row.status)) return;
+    try {
+      await notifyParent(this.env, row);
+      if (this.hasInstance()) this.timers.clear("parent");
+    } catch (error) {
+      console.warn(`instance ${row.id}: could not tell parent ${row.parent_id} it finished, retrying: ${String(error)}`);
+      if (this.hasInstance()) this.timers.set("parent", Date.now() + OUTBOX_MAX_BACKOFF_MS / 4);
+    }
+    await this.scheduleAlarm();
   }
 
   private dropExecution(reason: Error): void {

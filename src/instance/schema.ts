@@ -73,6 +73,10 @@ const MIGRATIONS: readonly string[][] = [
     // Origin of the start request: the base of webhook URLs when PUBLIC_URL is not set.
     `ALTER TABLE instance ADD COLUMN origin TEXT`,
   ],
+  [
+    // Set while the instance is being stopped in a particular way ('rollback': terminate with rollbacks).
+    `ALTER TABLE instance ADD COLUMN stopping TEXT`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

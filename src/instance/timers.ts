@@ -2,12 +2,13 @@
  * The instance's timers table: every future wake-up of the object, by key. Step
  * timers (`step:<seq>`) are written by the journal; the object's own are:
  * - `outbox`: the index row must be pushed to D1 by then (set with each change, cleared on success);
- * - `retention`: when a finished instance deletes itself.
+ * - `retention`: when a finished instance deletes itself;
+ * - `parent`: a finished child must tell its parent (set when it finishes, cleared once told).
  * The object's one alarm is always set to the earliest row.
  */
 import type { Sql } from "./sql.js";
 
-export type OwnTimer = "outbox" | "retention";
+export type OwnTimer = "outbox" | "retention" | "parent";
 
 export class Timers {
   constructor(private readonly sql: Sql) {}

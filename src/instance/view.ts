@@ -19,6 +19,7 @@ export type InstanceRow = {
   version: number;
   parent_id: string | null;
   origin: string | null;
+  stopping: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,149 @@
+/**
+ * What the API answers, as zod schemas: the source of the OpenAPI document's
+ * response schemas and of the typed client's result types. The API builds its
+ * answers from the Durable Object's views; the type checks at the end of this file
+ * keep these schemas and those views from drifting apart.
+ */
+import { z } from "zod";
+import { STEP_KINDS, STEP_STATUSES, STATUSES } from "../engine/index.js";
+import type { InstanceListItem } from "../index-db/queries.js";
+import type { InstanceSummary, InstanceView } from "../instance/rpc.js";
+
+const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC)" });
+
+export const Status = z.enum(STATUSES).meta({ id: "Status", description: "An instance's status" });
+
+export const FieldError = z.object({ path: z.string(), message: z.string() }).meta({ id: "FieldError" });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: "What happened, why, and what to do" }),
+    code: z.string().meta({ description: "Stable code to branch on, e.g. INSTANCE_NOT_FOUND" }),
+    errors: z.array(FieldError).optional().meta({ description: "422 only: each field at fault" }),
+    currentStatus: Status.optional().meta({ description: "409 only: the instance's status" }),
+  })
+  .meta({ id: "Problem", description: "An error, as application/problem+json (RFC 9457)" });
+
+export const ErrorRecord = z
+  .object({
+    name: z.string(),
+    message: z.string(),
+    code: z.string(),
+    step: z.object({ name: z.string(), count: z.number().int() }).optional(),
+    // The wrapped error (e.g. a child workflow's): the same shape, one level described.
+    cause: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: "InstanceError", description: "An error as the journal keeps it; branch on `code`" });
+
+export const WaitingFor = z
+  .object({
+    kind: z.enum(["sleep", "retry", "event", "child"]),
+    until: time.optional(),
+    eventType: z.string().optional(),
+    step: z.string().optional(),
+  })
+  .meta({ id: "WaitingFor", description: "What a waiting instance waits for, and until when" });
+
+export const Attempt = z
+  .object({ attempt: z.number().int(), startedAt: time, finishedAt: time, error: ErrorRecord })
+  .meta({ id: "FailedAttempt" });
+
+export const Step = z
+  .object({
+    name: z.string(),
+    count: z.number().int().meta({ description: "1 for the first call with this name, 2 for the second, …" }),
+    kind: z.enum(STEP_KINDS),
+    status: z.enum(STEP_STATUSES),
+    attempts: z.number().int(),
+    startedAt: time,
+    finishedAt: time.optional(),
+    until: time.optional().meta({ description: "Next attempt, wake-up or event timeout" }),
+    eventType: z.string().optional(),
+    result: z.unknown().optional(),
+    error: ErrorRecord.optional(),
+    failedAttempts: z.array(Attempt).optional().meta({ description: "Failed attempts, oldest first" }),
+  })
+  .meta({ id: "Step" });
+
+const tags = z.record(z.string(), z.string());
+
+export const Instance = z
+  .object({
+    id: z.string(),
+    workflow: z.string(),
+    status: Status,
+    input: z.unknown().optional(),
+    output: z.unknown().optional(),
+    error: ErrorRecord.optional(),
+    waitingFor: WaitingFor.optional(),
+    tags,
+    createdAt: time,
+    updatedAt: time,
+    completedAt: time.optional(),
+    parentId: z.string().optional(),
+    steps: z.array(Step),
+  })
+  .meta({ id: "Instance", description: "An instance as its Durable Object holds it: the truth" });
+
+export const InstanceSummarySchema = z
+  .object({ id: z.string(), workflow: z.string(), status: Status, createdAt: time })
+  .meta({ id: "InstanceSummary" });
+
+export const ListItem = z
+  .object({
+    id: z.string(),
+    workflow: z.string(),
+    status: Status,
+    tags,
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    waitingFor: WaitingFor.optional(),
+    parentId: z.string().optional(),
+    createdAt: time,
+    updatedAt: time,
+    completedAt: time.optional(),
+  })
+  .meta({ id: "InstanceListItem", description: "An instance's row in the index (may lag the instance by moments)" });
+
+export const InstancePage = z
+  .object({
+    instances: z.array(ListItem),
+    nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
+  })
+  .meta({ id: "InstancePage" });
+
+const countsByStatus = z.object(Object.fromEntries(STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof STATUSES)[number], z.ZodNumber>);
+
+export const Stats = z
+  .object({
+    total: z.number().int(),
+    byStatus: countsByStatus,
+    byWorkflow: z.record(z.string(), countsByStatus.extend({ total: z.number().int() })),
+  })
+  .meta({ id: "Stats" });
+
+export const WorkflowList = z
+  .object({
+    workflows: z.array(z.object({ name: z.string(), description: z.string().nullable(), version: z.string().nullable() })),
+  })
+  .meta({ id: "WorkflowList" });
+
+export const EventAccepted = z
+  .object({ accepted: z.literal(true), duplicate: z.boolean().meta({ description: "True when an event with this id was accepted before" }), id: z.string() })
+  .meta({ id: "EventAccepted" });
+
+export const LifecycleAnswer = z.object({ id: z.string(), status: Status }).meta({ id: "LifecycleAnswer" });
+
+export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) }).meta({ id: "Deleted" });
+
+export const HookAccepted = z.object({ accepted: z.literal(true), duplicate: z.boolean() }).meta({ id: "HookAccepted" });
+
+// Compile-time checks: what the Durable Object and the index return fits these schemas.
+type Fits<Actual extends Expected, Expected> = Actual;
+export type CheckedViews = [
+  Fits<InstanceView, z.input<typeof Instance>>,
+  Fits<InstanceSummary, z.input<typeof InstanceSummarySchema>>,
+  Fits<InstanceListItem, z.input<typeof ListItem>>,
+];
