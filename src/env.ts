@@ -1,8 +1,14 @@
+import type { ConcurrencyGate } from "./flow/gate.js";
+import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
 
 /** The Worker's bindings, as wrangler.toml and its secrets declare them. */
 export interface Env {
   WORKFLOW_INSTANCE: DurableObjectNamespace<WorkflowInstance>;
+  /** One object per (workflow, concurrency key): hands out run slots. */
+  CONCURRENCY_GATE: DurableObjectNamespace<ConcurrencyGate>;
+  /** One object per schedule: its alarm fires at the next cron time. */
+  SCHEDULE: DurableObjectNamespace<Schedule>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
   /** Secret: full access to the API. Without it the API refuses every request. */

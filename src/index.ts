@@ -1,8 +1,11 @@
 /**
- * The Worker: the HTTP API in front, and the WorkflowInstance Durable Object class.
+ * The Worker: the HTTP API in front, the cron trigger for declared schedules, and
+ * the Durable Object classes (instances, concurrency gates, schedules).
  */
 import { workflows } from "../workflows/index.js";
-import { createApp } from "./api/app.js";
+import { createWorker } from "./worker.js";
 
+export { ConcurrencyGate } from "./flow/gate.js";
+export { Schedule } from "./flow/schedule.js";
 export { WorkflowInstance } from "./instance/object.js";
-export default createApp(workflows);
+export default createWorker(workflows);

@@ -14,6 +14,7 @@
  * });
  */
 import { toMs } from "./engine/durations.js";
+import { cronProblem } from "./flow/cron.js";
 import type { WorkflowDefinition } from "./engine/types.js";
 
 export { NonRetryableError } from "./engine/errors.js";
@@ -39,6 +40,14 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
     throw new Error(
       `workflow name ${JSON.stringify(definition.name)} is not allowed: use 1 to 64 letters, digits, "-" or "_", starting with a letter or digit`,
     );
+  }
+  const concurrency = definition.concurrency;
+  if (concurrency && (!Number.isInteger(concurrency.limit) || concurrency.limit < 1)) {
+    throw new Error(`workflow "${definition.name}": concurrency.limit must be a whole number of at least 1`);
+  }
+  for (const schedule of definition.schedules ?? []) {
+    const problem = cronProblem(schedule.cron, schedule.timezone);
+    if (problem) throw new Error(`workflow "${definition.name}": schedule "${schedule.cron}" is not valid: ${problem}`);
   }
   // Parsed once here so that a bad duration fails at deploy, not when an instance finishes.
   retentionMs(definition, "completed");

@@ -99,6 +99,8 @@ export interface Services {
 }
 const MAX_NAME_LENGTH = 256;
 const MAX_EVENT_TYPE_LENGTH = 100;
+/** The policy of a step.do without config, resolved once: parsing its durations per step showed in profiles. */
+const DEFAULT_POLICY: RetryPolicy = Object.freeze(resolvePolicy("step", undefined));
 
 /** A step call that waits for time or an event. `wake` returns true once it went on. */
 interface Blocked {
@@ -110,7 +112,7 @@ export class Execution {
   private readonly records: Map<number, StepRecord>;
   private readonly counts = new Map<string, number>();
   private readonly blocked = new Map<number, Blocked>();
-  private readonly inFlight = new Map<number, AbortController>();
+  private readonly inFlight = new Map<number, AttemptSignal>();
   /** In-memory wake-ups for blocked calls that fall due while other steps still run. */
   private readonly wakeTimers = new Set<() => void>();
   private nextSeq = 0;
@@ -142,7 +144,7 @@ export class Execution {
     private readonly env: unknown = {},
     private readonly services: Services = {},
   ) {
-    this.records = new Map(store.load().map((r) => [r.seq, r]));
+    this.records = new Map((store.loadForReplay ? store.loadForReplay() : store.load()).map((r) => [r.seq, r]));
     this.replayLength = this.records.size;
     this.step = this.makeStep();
   }
@@ -205,7 +207,7 @@ export class Execution {
   /** Stops the execution: running steps see their signal abort; their late results are discarded. */
   abort(reason: Error): void {
     this.final ??= { kind: "failed", error: toErrorRecord(reason, "TERMINATED") };
-    for (const controller of this.inFlight.values()) controller.abort(reason);
+    for (const attempt of this.inFlight.values()) attempt.abort(reason);
     this.inFlight.clear();
     this.blocked.clear();
     this.deferred = [];
@@ -294,7 +296,7 @@ export class Execution {
 
   private finish(outcome: Extract<Outcome, { kind: "completed" | "failed" }>): void {
     this.final = outcome;
-    for (const controller of this.inFlight.values()) controller.abort(new Error("the workflow already finished"));
+    for (const attempt of this.inFlight.values()) attempt.abort(new Error("the workflow already finished"));
     this.inFlight.clear();
     this.blocked.clear();
     this.deferred = [];
@@ -468,22 +470,22 @@ export class Execution {
       if (options?.rollback !== undefined && typeof options.rollback !== "function") {
         throw new InvalidStepError(`step.do("${name}"): rollback must be a function`);
       }
-      const policy = resolvePolicy(name, config);
+      const policy = config === undefined ? DEFAULT_POLICY : resolvePolicy(name, config);
       const { seq, count, record } = this.beginCall(name, kind);
+      const keepRollback = (value: unknown) => {
+        if (options?.rollback) this.rollbacks.push({ seq, name, count, policy, result: value, rollback: options.rollback });
+        return value;
+      };
+      // A replay of a finished step: its journaled ending, with nothing to set up.
+      if (record?.status === "completed") return Promise.resolve(keepRollback(parseResult(record.result)));
+      if (record?.status === "failed") return Promise.reject(new JournaledError(record.error!));
       // While compensating, nothing the journal does not already hold may start (rollbacks aside).
-      if (this.compensation && kind === "do" && record?.status !== "completed" && record?.status !== "failed") return new Promise(() => {});
+      if (this.compensation && kind === "do") return new Promise(() => {});
       return new Promise((resolve, reject) => {
-        const settleWith = (value: unknown) => {
-          if (options?.rollback) this.rollbacks.push({ seq, name, count, policy, result: value, rollback: options.rollback });
-          resolve(value);
-        };
+        const settleWith = (value: unknown) => resolve(keepRollback(value));
         const call: DoCall = { fn, policy, resolve: settleWith, reject, record: record ?? newRecord(seq, name, count, kind, this.clock.now()) };
         if (!record) return this.startAttempt(call);
         switch (record.status) {
-          case "completed":
-            return settleWith(parseResult(record.result));
-          case "failed":
-            return reject(new JournaledError(record.error!));
           case "retrying":
             if (this.retryWhenDue(call, this.clock.now())) return;
             return this.block(record, (now) => this.retryWhenDue(call, now));
@@ -516,8 +518,8 @@ export class Execution {
     record.dueAt = undefined;
     this.save(record);
 
-    const controller = new AbortController();
-    this.inFlight.set(record.seq, controller);
+    const abort = new AttemptSignal();
+    this.inFlight.set(record.seq, abort);
     this.active++;
     let settled = false;
     let cancelTimeout = () => {};
@@ -536,7 +538,13 @@ export class Execution {
         this.checkIdle();
       }
     };
-    const ctx: StepContext = { attempt: record.attempts, step: { name: record.name, count: record.count }, signal: controller.signal };
+    const ctx: StepContext = {
+      attempt: record.attempts,
+      step: { name: record.name, count: record.count },
+      get signal() {
+        return abort.signal;
+      },
+    };
     let pending: Promise<unknown>;
     try {
       const mock = this.services.mockStep?.(ctx.step, ctx.attempt);
@@ -555,7 +563,7 @@ export class Execution {
       cancelTimeout = this.clock.setTimer(policy.timeoutMs, () =>
         settle(() => {
           const error = new StepTimeoutError(record.name, policy.timeoutMs);
-          controller.abort(error);
+          abort.abort(error);
           this.attemptFailed(call, error);
         }),
       );
@@ -574,7 +582,7 @@ export class Execution {
     record.result = text;
     record.finishedAt = this.clock.now();
     this.save(record);
-    call.resolve(parseResult(text));
+    call.resolve(roundTrip(value, text));
   }
 
   private attemptFailed(call: DoCall, error: unknown): void {
@@ -818,6 +826,37 @@ interface Rollback {
   policy: RetryPolicy;
   result: unknown;
   rollback: NonNullable<DoOptions<unknown>["rollback"]>;
+}
+
+/**
+ * A running attempt's abort signal. Most step functions never read it, and an
+ * AbortController per step showed in profiles: it is made on first read, or when
+ * the attempt must stop (a read after that sees it aborted).
+ */
+class AttemptSignal {
+  private controller?: AbortController;
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
+}
+
+/**
+ * The JSON round trip of `value`, whose JSON text is `text`, without parsing where
+ * it cannot differ: strings, booleans, null and finite numbers other than -0.
+ */
+function roundTrip(value: unknown, text: string | undefined): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : parseResult(text);
+    default:
+      return value === null ? null : parseResult(text);
+  }
 }
 
 interface DoCall {

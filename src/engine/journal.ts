@@ -62,8 +62,16 @@ export interface InboxEvent {
 }
 
 export interface JournalStore {
-  /** Every record, in any order. Called once when an execution starts (replay). */
+  /** Every record, in any order, with every field. */
   load(): StepRecord[];
+  /**
+   * The records an execution starts from (a replay), in any order; called once, in
+   * place of `load()` when the store has it. Finished records (completed, failed)
+   * may leave out `attemptStartedAt`, `finishedAt`, `dueAt` and `eventType`: a
+   * replay reads only how a finished step was called and how it ended, and the
+   * store can then read a long journal faster.
+   */
+  loadForReplay?(): StepRecord[];
   /** Insert or replace the record at `record.seq`. */
   save(record: StepRecord): void;
   /** Keep a failed attempt in the step's history. */

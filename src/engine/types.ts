@@ -61,6 +61,19 @@ export interface WebhookHandle {
   eventType: string;
 }
 
+/** A schedule declared in a workflow's code. */
+export interface DeclaredSchedule<Input = unknown> {
+  id?: string;
+  /** Five or six fields (seconds optional), as croner reads them. */
+  cron: string;
+  timezone?: string;
+  input?: Input;
+  /** Fires missed while paused or down: "skip" runs only the latest (default), "catchUp" runs each. */
+  policy?: "skip" | "catchUp";
+  /** With catchUp: at most this many missed fires run. Default 10. */
+  catchUpLimit?: number;
+}
+
 /** Options of `step.do`'s last argument. */
 export interface DoOptions<T> {
   /**
@@ -168,5 +181,19 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
    * @example input: z.object({ orderId: z.string(), amountCents: z.number().int().positive() })
    */
   input?: InputSchema<Input>;
+  /**
+   * At most `limit` instances run at once (per `key` of the input, when given);
+   * the others stay `queued` and start first in, first out as slots free.
+   *
+   * @example concurrency: { limit: 1, key: (input) => input.customerId }
+   */
+  concurrency?: { limit: number; key?: (input: Input) => string };
+  /**
+   * Cron schedules that start this workflow. Each becomes a schedule named `id`
+   * (default `<workflow>.<n>`), managed like those created through `/api/schedules`.
+   *
+   * @example schedules: [{ cron: "0 2 * * *", timezone: "Europe/Amsterdam", input: { regions: ["eu", "us"] } }]
+   */
+  schedules?: DeclaredSchedule<Input>[];
   run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
 }

@@ -52,3 +52,18 @@ export const instanceTags = sqliteTable(
 
 export type InstanceRow = typeof instances.$inferSelect;
 export type NewInstanceRow = typeof instances.$inferInsert;
+
+/** The list of schedules, written by each schedule's Durable Object (its source of truth). */
+export const schedules = sqliteTable(
+  "schedules",
+  {
+    id: text("id").primaryKey(),
+    workflow: text("workflow").notNull(),
+    /** The schedule as its object last described it (JSON). */
+    view: text("view").notNull(),
+    paused: integer("paused", { mode: "boolean" }).notNull(),
+    nextFire: integer("next_fire"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("schedules_workflow").on(t.workflow, t.id)],
+);

@@ -22,13 +22,23 @@ type StepRow = {
   error: string | null;
 };
 
+type FinishedRow = Pick<StepRow, "seq" | "name" | "count" | "kind" | "status" | "attempts" | "started_at" | "result" | "error">;
+
 type AttemptRow = { seq: number; attempt: number; started_at: number; finished_at: number; error: string };
 
 const TIMED: ReadonlySet<StepStatus> = new Set(["retrying", "sleeping", "waiting"]);
 
+// The two writes of every step.do attempt that succeeds, kept short: each statement
+// costs mostly per call and per bound value, and these two are most of the journal.
+const START_ATTEMPT = `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at)
+  VALUES (?, ?, ?, 'do', 'running', ?, ?, ?)`;
+const COMPLETE_ATTEMPT = "UPDATE steps SET status = 'completed', result = ?, finished_at = ? WHERE seq = ?";
+
 export class SqlJournal implements JournalStore {
   /** Steps that own a timer row, so a step that never waited costs no DELETE. */
   private readonly timed = new Set<number>();
+  /** step.do calls whose row this store wrote as a bare running attempt, so completing one is an UPDATE. */
+  private readonly attempting = new Set<number>();
 
   constructor(private readonly sql: Sql) {
     for (const row of sql.all<{ key: string }>("SELECT key FROM timers WHERE key LIKE 'step:%'")) {
@@ -40,7 +50,18 @@ export class SqlJournal implements JournalStore {
     return this.sql.all<StepRow>("SELECT * FROM steps ORDER BY seq").map(toRecord);
   }
 
+  /** Finished steps without their times: the rows of a long journal cost per column read. */
+  loadForReplay(): StepRecord[] {
+    const records = this.sql
+      .all<FinishedRow>(`SELECT seq, name, count, kind, status, attempts, started_at, result, error FROM steps WHERE status IN ('completed', 'failed')`)
+      .map(toFinishedRecord);
+    for (const row of this.sql.all<StepRow>("SELECT * FROM steps WHERE status NOT IN ('completed', 'failed')")) records.push(toRecord(row));
+    return records;
+  }
+
   save(r: StepRecord): void {
+    if (this.saveAttemptRow(r)) return;
+    this.attempting.delete(r.seq);
     this.sql.run(
       `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at, finished_at, due_at, event_type, result, error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -54,6 +75,24 @@ export class SqlJournal implements JournalStore {
     } else if (this.timed.delete(r.seq)) {
       this.sql.run("DELETE FROM timers WHERE key = ?", `step:${r.seq}`);
     }
+  }
+
+  /**
+   * The common case in two short statements: a step.do attempt starts (a bare
+   * running row), then succeeds (status, result, finish time). False when the
+   * record holds anything else, which the full row write then covers.
+   */
+  private saveAttemptRow(r: StepRecord): boolean {
+    if (r.kind !== "do" || r.dueAt !== undefined || r.error !== undefined) return false;
+    if (r.status === "running") {
+      if (r.result !== undefined || r.finishedAt !== undefined || this.timed.has(r.seq)) return false;
+      this.sql.run(START_ATTEMPT, r.seq, r.name, r.count, r.attempts, r.startedAt, r.attemptStartedAt ?? null);
+      this.attempting.add(r.seq);
+      return true;
+    }
+    if (r.status !== "completed" || !this.attempting.delete(r.seq)) return false;
+    this.sql.run(COMPLETE_ATTEMPT, r.result ?? null, r.finishedAt ?? null, r.seq);
+    return true;
   }
 
   saveAttempt(a: AttemptRecord): void {
@@ -127,6 +166,21 @@ function toRecord(row: StepRow): StepRecord {
   if (row.finished_at !== null) record.finishedAt = row.finished_at;
   if (row.due_at !== null) record.dueAt = row.due_at;
   if (row.event_type !== null) record.eventType = row.event_type;
+  if (row.result !== null) record.result = row.result;
+  if (row.error !== null) record.error = JSON.parse(row.error) as ErrorRecord;
+  return record;
+}
+
+function toFinishedRecord(row: FinishedRow): StepRecord {
+  const record: StepRecord = {
+    seq: row.seq,
+    name: row.name,
+    count: row.count,
+    kind: row.kind as StepKind,
+    status: row.status as StepStatus,
+    attempts: row.attempts,
+    startedAt: row.started_at,
+  };
   if (row.result !== null) record.result = row.result;
   if (row.error !== null) record.error = JSON.parse(row.error) as ErrorRecord;
   return record;

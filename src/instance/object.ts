@@ -32,7 +32,8 @@ import {
 import type { Env } from "../env.js";
 import { signHookToken } from "../hooks/token.js";
 import { indexDb, pushInstance, removeInstance } from "../index-db/queries.js";
-import { retentionMs, type WorkflowRegistry } from "../workflow.js";
+import { LEASE_CHECK_MS } from "../flow/gate.js";
+import { retentionMs, type WorkflowDefinition, type WorkflowRegistry } from "../workflow.js";
 import { notifyParent, runningChildren, startChild, terminateChildren } from "./family.js";
 import { SqlJournal } from "./journal.js";
 import { Outbox } from "./outbox.js";
@@ -135,7 +136,13 @@ export class WorkflowInstance extends DurableObject<Env> {
     const row = this.row();
     if (!row) return null;
     const journal = this.journal();
-    return toInstanceView(row, journal.load(), journal.attempts());
+    const view = toInstanceView(row, journal.load(), journal.attempts());
+    const definition = this.registry()[row.workflow];
+    if (definition?.concurrency && row.slot === null && row.status === "queued") {
+      const gate = gateName(definition, row);
+      view.queue = { position: await this.gate(gate).place(row.id), key: gate };
+    }
+    return view;
   }
 
   /** Puts an event in the inbox and wakes the step call waiting for it, if any. */
@@ -255,6 +262,8 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
     const parent = this.timers.get("parent");
     if (parent !== undefined && parent <= now) await this.tellParent();
+    const release = this.timers.get("release");
+    if (release !== undefined && release <= now) await this.releaseSlot();
     const outbox = this.timers.get("outbox");
     if (outbox !== undefined && outbox <= now) {
       this.timers.set("outbox", now + OUTBOX_LEASE_MS);
@@ -303,6 +312,11 @@ export class WorkflowInstance extends DurableObject<Env> {
       return this.scheduleAlarm();
     }
     this.driving = true;
+    if (definition.concurrency && row.slot === null && !(await this.takeSlot(definition, row))) {
+      // Over the limit: stays queued; the gate tells it when a slot frees (and it asks again now and then).
+      this.driving = false;
+      return this.scheduleAlarm();
+    }
     try {
       await this.ctx.storage.setAlarm(Date.now() + RECOVERY_LEASE_MS);
       const execution = (this.execution ??= new Execution(
@@ -358,8 +372,59 @@ export class WorkflowInstance extends DurableObject<Env> {
     const definition = this.registry()[row.workflow];
     this.timers.set("retention", Date.now() + retentionMs(definition, status));
     if (row.parent_id) this.timers.set("parent", Date.now());
+    if (row.slot !== null) this.timers.set("release", Date.now());
+    this.timers.clear("slot");
     this.transition(status, { ...fields, waitingFor: null, completedAt: Date.now() });
     if (row.parent_id) void this.tellParent();
+    if (row.slot !== null) void this.releaseSlot();
+  }
+
+  // ---- concurrency slots -----------------------------------------------------------
+
+  /** Asks the workflow's gate for a slot; true when this instance may run. */
+  private async takeSlot(definition: WorkflowDefinition, row: InstanceRow): Promise<boolean> {
+    const gate = gateName(definition, row);
+    const acquired = await this.gate(gate).acquire(row.id, definition.concurrency!.limit);
+    if (!this.hasInstance()) return false;
+    if (!acquired.granted) {
+      this.timers.set("slot", Date.now() + LEASE_CHECK_MS);
+      return false;
+    }
+    this.sql.run("UPDATE instance SET slot = ?", gate);
+    this.timers.clear("slot");
+    return true;
+  }
+
+  /** Gives the slot back once finished; retried through the alarm until the gate has it. */
+  private async releaseSlot(): Promise<void> {
+    const row = this.row();
+    if (!row?.slot || !isTerminal(row.status)) return;
+    try {
+      await this.gate(row.slot).release(row.id);
+      if (!this.hasInstance()) return;
+      this.sql.run("UPDATE instance SET slot = NULL");
+      this.timers.clear("release");
+    } catch (error) {
+      console.warn(`instance ${row.id}: could not release its slot, retrying: ${String(error)}`);
+      if (this.hasInstance()) this.timers.set("release", Date.now() + OUTBOX_MAX_BACKOFF_MS / 4);
+    }
+    await this.scheduleAlarm();
+  }
+
+  private gate(name: string) {
+    return this.env.CONCURRENCY_GATE.get(this.env.CONCURRENCY_GATE.idFromName(name));
+  }
+
+  /** The gate told this instance a slot is free. */
+  async slotGranted(): Promise<void> {
+    const row = this.row();
+    if (row && row.slot === null && (row.status === "queued" || row.status === "running")) this.kick();
+  }
+
+  /** For the gate's lease check: does this instance still need its slot? */
+  async holdsSlot(): Promise<boolean> {
+    const row = this.row();
+    return row !== undefined && !isTerminal(row.status);
   }
 
   /** A finished child tells its parent, through the parent's inbox; retried by the alarm until it lands. */
@@ -459,11 +524,13 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   /** Removes the index row, then every byte of storage. Used by delete and by retention. */
   private async purge(): Promise<DeleteResult> {
-    const id = this.row()!.id;
+    const { id, slot } = this.row()!;
     this.deleting = true;
     try {
       await this.pushing;
       await removeInstance(indexDb(this.indexDatabase()), id);
+      // A deleted instance holds no slot (the gate's lease check would free it too, later).
+      if (slot !== null) await this.gate(slot).release(id).catch(() => undefined);
     } catch (error) {
       this.deleting = false;
       return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
@@ -519,6 +586,12 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.outbox.record(this.row()!);
     if (this.timers.get("outbox") === undefined) this.timers.set("outbox", now + OUTBOX_LEASE_MS);
   }
+}
+
+/** The gate an instance of `definition` queues at: one per workflow, or per key of its input. */
+function gateName(definition: WorkflowDefinition, row: InstanceRow): string {
+  const key = definition.concurrency?.key?.(row.input === null ? undefined : JSON.parse(row.input));
+  return key === undefined ? definition.name : `${definition.name}:${String(key)}`;
 }
 
 function summary(row: InstanceRow) {

@@ -91,5 +91,7 @@ export interface InstanceView {
   updatedAt: string;
   completedAt?: string;
   parentId?: string;
+  /** For a queued instance of a workflow with a concurrency limit: its place in line (1 = next). */
+  queue?: { position: number; key: string };
   steps: StepView[];
 }

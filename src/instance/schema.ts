@@ -77,6 +77,10 @@ const MIGRATIONS: readonly string[][] = [
     // Set while the instance is being stopped in a particular way ('rollback': terminate with rollbacks).
     `ALTER TABLE instance ADD COLUMN stopping TEXT`,
   ],
+  [
+    // The concurrency gate whose slot the instance holds, until it gives it back.
+    `ALTER TABLE instance ADD COLUMN slot TEXT`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

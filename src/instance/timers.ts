@@ -3,12 +3,14 @@
  * timers (`step:<seq>`) are written by the journal; the object's own are:
  * - `outbox`: the index row must be pushed to D1 by then (set with each change, cleared on success);
  * - `retention`: when a finished instance deletes itself;
- * - `parent`: a finished child must tell its parent (set when it finishes, cleared once told).
+ * - `parent`: a finished child must tell its parent (set when it finishes, cleared once told);
+ * - `slot`: a queued instance asks its concurrency gate again (in case a grant was missed);
+ * - `release`: a finished instance must give its concurrency slot back.
  * The object's one alarm is always set to the earliest row.
  */
 import type { Sql } from "./sql.js";
 
-export type OwnTimer = "outbox" | "retention" | "parent";
+export type OwnTimer = "outbox" | "retention" | "parent" | "slot" | "release";
 
 export class Timers {
   constructor(private readonly sql: Sql) {}

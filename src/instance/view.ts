@@ -20,6 +20,7 @@ export type InstanceRow = {
   parent_id: string | null;
   origin: string | null;
   stopping: string | null;
+  slot: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
