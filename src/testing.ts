@@ -17,7 +17,7 @@
  */
 import { toMs, type Duration } from "./engine/durations.js";
 import { JournaledError, type ErrorRecord } from "./engine/errors.js";
-import { Execution, type Clock, type Outcome, type Services } from "./engine/execution.js";
+import { CHILD_EVENT_PREFIX, Execution, type ChildFinished, type ChildStart, type Clock, type Outcome, type Services } from "./engine/execution.js";
 import { MemoryJournal, type StepRecord } from "./engine/journal.js";
 import { parseResult } from "./engine/serialize.js";
 import type { WorkflowDefinition } from "./engine/types.js";
@@ -71,6 +71,8 @@ export interface TestOptions<Input> {
   mocks?: Record<string, StepMock>;
   /** Continue from this journal (a replay), as after a crash. */
   journal?: MemoryJournal;
+  /** Workflows that `step.child` may start; each child runs to its end in the same virtual time. */
+  workflows?: Readonly<Record<string, WorkflowDefinition>>;
 }
 
 export interface RunOptions {
@@ -92,6 +94,10 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
   private last: Outcome = { kind: "suspended" };
   private readonly mocks: Record<string, StepMock>;
   private eventCounter = 0;
+  /** Children started so far: starting one again does nothing, as in production. */
+  private readonly children = new Set<string>();
+  /** Children running right now: virtual time stands still for them. */
+  private childrenRunning = 0;
 
   constructor(
     private readonly workflow: WorkflowDefinition<Input, Output>,
@@ -178,6 +184,7 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
   private newExecution(): Execution {
     const services: Services = {
       mockStep: (step, attempt) => this.answerMock(step, attempt),
+      startChild: (child) => this.runChild(child),
       mintWebhook: async ({ eventType, expiresAt }) => {
         const token = `test-token.${this.id}.${eventType}.${expiresAt}`;
         return { url: `https://cairn.test/hooks/${token}`, token };
@@ -195,6 +202,31 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
       this.options.env ?? {},
       services,
     );
+  }
+
+  /** Runs a child to its end and puts its outcome in this instance's inbox, as a finished child does. */
+  private async runChild(child: ChildStart): Promise<void> {
+    if (this.children.has(child.id)) return;
+    const definition = this.options.workflows?.[child.workflow];
+    if (!definition) throw new Error(`no workflow "${child.workflow}" to run child ${child.id}: pass it in the test's { workflows }`);
+    this.children.add(child.id);
+    this.childrenRunning++;
+    const run = new WorkflowTestRun(definition, {
+      id: child.id,
+      start: new Date(this.clock.now()),
+      ...(child.input !== undefined && { input: JSON.parse(child.input) }),
+      ...(this.options.workflows && { workflows: this.options.workflows }),
+      ...(this.options.mocks && { mocks: this.options.mocks }),
+    });
+    const outcome = await run.run({ timeoutEventWaits: true }).finally(() => this.childrenRunning--);
+    const finished: ChildFinished =
+      outcome.kind === "completed"
+        ? { status: "completed", ...(outcome.output !== undefined && { output: outcome.output }) }
+        : outcome.kind === "failed"
+          ? { status: "failed", error: outcome.error }
+          : { status: "failed", error: { name: "Error", code: "CHILD_STUCK", message: `child ${child.id} waits for an event the test never sends` } };
+    this.journal.addEvent({ id: `child-finished:${child.id}`, type: `${CHILD_EVENT_PREFIX}${child.id}`, payload: JSON.stringify(finished), timestamp: this.clock.now() });
+    queueMicrotask(() => this.execution.poll());
   }
 
   private answerMock(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined {
@@ -216,7 +248,7 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
     while (!settled) {
       await new Promise((resolve) => setTimeout(resolve, HANG_GRACE_MS));
       const next = this.clock.nextTimer();
-      if (!settled && next !== undefined) this.clock.moveTo(next);
+      if (!settled && next !== undefined && this.childrenRunning === 0) this.clock.moveTo(next);
     }
     return pending;
   }
@@ -234,6 +266,8 @@ export interface ReplayScenario<Input> {
   events?: { type: string; payload?: unknown }[];
   /** Let event waits with no scripted event run into their timeout. Default true. */
   timeoutEventWaits?: boolean;
+  /** Workflows that `step.child` may start. */
+  workflows?: Readonly<Record<string, WorkflowDefinition>>;
 }
 
 export interface ReplayReport {

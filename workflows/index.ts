@@ -6,7 +6,20 @@
 import { registry } from "../src/workflow.js";
 import agentReview from "./agent-review.js";
 import approval from "./approval.js";
+import customerSync from "./customer-sync.js";
+import nightlyReport from "./nightly-report.js";
 import orderFulfilment from "./order-fulfilment.js";
+import orderSaga from "./order-saga.js";
+import regionalReport from "./regional-report.js";
 import shippingQuotes from "./shipping-quotes.js";
 
-export const workflows = registry(orderFulfilment, approval, shippingQuotes, agentReview);
+export const workflows = registry(
+  orderFulfilment,
+  approval,
+  shippingQuotes,
+  agentReview,
+  nightlyReport,
+  regionalReport,
+  customerSync,
+  orderSaga,
+);

@@ -220,7 +220,7 @@ export class Execution {
     const waits = [...this.blocked.values()].map((b) => b.record);
     const timers = waits.filter((r) => r.dueAt !== undefined).sort((a, b) => a.dueAt! - b.dueAt!);
     // An event wait is what an operator most needs to see; otherwise the earliest timer.
-    const shown = waits.filter((r) => r.status === "waiting").sort((a, b) => a.seq - b.seq)[0] ?? timers[0];
+    const shown = waits.filter((r) => r.status === "waiting" && r.kind === "event").sort((a, b) => a.seq - b.seq)[0] ?? waits.find((r) => r.kind === "child") ?? timers[0];
     return { kind: "suspended", wakeAt: timers[0]?.dueAt, waitingFor: shown && describeWait(shown) };
   }
 
@@ -891,6 +891,9 @@ function toReceivedEvent(result: string | undefined): ReceivedEvent {
 
 function describeWait(record: StepRecord): WaitingFor {
   const until = record.dueAt === undefined ? undefined : new Date(record.dueAt).toISOString();
+  if (record.kind === "child") {
+    return { kind: "child", step: record.name, childId: record.eventType!.slice(CHILD_EVENT_PREFIX.length), ...(until && { until }) };
+  }
   const kind = record.status === "waiting" ? "event" : record.status === "retrying" ? "retry" : "sleep";
   return { kind, step: record.name, ...(until && { until }), ...(record.eventType && { eventType: record.eventType }) };
 }

@@ -57,4 +57,6 @@ export interface WaitingFor {
   until?: string;
   eventType?: string;
   step?: string;
+  /** The child instance waited for (kind "child"). */
+  childId?: string;
 }

@@ -11,7 +11,7 @@ export async function recordGoldens() {
   const files: Record<string, unknown> = {};
   for (const [name, cases] of Object.entries(scenarios)) {
     for (const [scenario, spec] of Object.entries(cases)) {
-      const run = testWorkflow(workflows[name] as WorkflowDefinition, spec);
+      const run = testWorkflow(workflows[name] as WorkflowDefinition, { workflows, ...spec });
       const events = [...(spec.events ?? [])];
       for (;;) {
         const outcome = await run.run();

@@ -21,6 +21,19 @@ export const scenarios: Record<string, Record<string, ReplayScenario<any>>> = {
   "shipping-quotes": {
     "books the cheapest": { input: { parcel: { weightGrams: 900, from: "NL", to: "FR" } } },
   },
+  "nightly-report": {
+    "three regions": { input: { regions: ["eu", "us", "apac"], date: "2026-11-20" } },
+  },
+  "regional-report": {
+    "one region": { input: { region: "eu", date: "2026-11-20" } },
+  },
+  "customer-sync": {
+    "through a rate limit": { input: { customerId: "c-1", records: 250, pageSize: 100, simulate: { rateLimitedPages: [1] } } },
+  },
+  "order-saga": {
+    shipped: { input: { orderId: "S-1", amountCents: 4_200, sku: "lamp" } },
+    "refunded when the carrier refuses": { input: { orderId: "S-2", amountCents: 4_200, sku: "lamp", simulate: { carrierRefuses: true } } },
+  },
   "agent-review": {
     edited: { input: ticket, mocks: model, events: [{ type: "review", payload: { body: { decision: "edit", by: "sam", text: "Tomorrow." } } }] },
     escalated: { input: ticket, mocks: model },

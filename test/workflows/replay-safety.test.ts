@@ -16,7 +16,7 @@ describe("replay safety of every workflow", () => {
   for (const [name, cases] of Object.entries(scenarios)) {
     for (const [what, scenario] of Object.entries(cases)) {
       it(`${name}: ${what}`, async () => {
-        const report = await checkReplaySafety(workflows[name] as WorkflowDefinition, scenario);
+        const report = await checkReplaySafety(workflows[name] as WorkflowDefinition, { workflows, ...scenario });
         expect(report.boundaries).toBeGreaterThan(1);
         expect(report.outcome.kind).not.toBe("suspended");
       });
