@@ -598,7 +598,8 @@ export class Execution {
     }));
     if (isRetryable(error) && record.attempts < policy.maxAttempts) {
       record.status = "retrying";
-      record.dueAt = now + backoffMs(policy, record.attempts);
+      // An attempt cut off by a restart goes again at once: the outage was its wait.
+      record.dueAt = error instanceof StepInterruptedError ? now : now + backoffMs(policy, record.attempts);
       this.save(record);
       this.block(record, (at) => this.retryWhenDue(call, at));
       return;

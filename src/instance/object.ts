@@ -63,7 +63,7 @@ const DRIVE_ERROR_RETRY_MS = 1_000;
 const ALARM_ERROR_RETRY_MS = 100;
 const ALARM_ERROR_MAX_BACKOFF_MS = 60_000;
 /** A status change must reach the index by then, or the alarm pushes it again. */
-const OUTBOX_LEASE_MS = 30_000;
+const OUTBOX_LEASE_MS = 10_000;
 const OUTBOX_MAX_BACKOFF_MS = 60_000;
 
 export class WorkflowInstance extends DurableObject<Env> {
