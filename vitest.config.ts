@@ -36,6 +36,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     testTimeout: 20_000,
-    reporters: ["default", new SummaryReporter()],
+    reporters: ["default", new SummaryReporter("workerd")],
   },
 });

@@ -1,25 +1,28 @@
 /**
- * The HTTP API: routing, validation and error mapping. Instances are reached by RPC
- * on their Durable Object; nothing unchecked gets that far.
+ * The Worker's HTTP surface: the API under `/api` (routing, auth, validation, error
+ * mapping), its OpenAPI description at `/openapi.json` and reference at `/docs`,
+ * the webhook door, and the dashboard for browsers at `/`. Instances are reached by
+ * RPC on their Durable Object; nothing unchecked gets that far.
  */
-import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { Env } from "../env.js";
-import type { WorkflowRegistry } from "../workflow.js";
+import { dashboardRoutes } from "../dashboard/routes.js";
 import { hookRoutes } from "../hooks/route.js";
+import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
+import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
-import { ApiError, notFound, problem } from "./problem.js";
+import { newApi, serveDocument } from "./openapi.js";
+import { ApiError, problem } from "./problem.js";
+import { scheduleRoutes } from "./schedules.js";
 import { searchRoutes } from "./search.js";
-import { check, checkInput, readJson, startBody } from "./validate.js";
+import { workflowRoutes } from "./workflows.js";
 
 /** Largest request body the API reads (bytes), chunked bodies included. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function createApp(workflows: WorkflowRegistry) {
-  const app = new Hono<{ Bindings: Env }>();
-  const instance = (env: Env, id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
+  const app = newApi();
 
   app.use("/api/*", requireToken());
   app.use(
@@ -32,36 +35,15 @@ export function createApp(workflows: WorkflowRegistry) {
     }),
   );
 
-  app.get("/api/workflows", (c) =>
-    c.json({
-      workflows: Object.values(workflows).map((w) => ({ name: w.name, description: w.description ?? null, version: w.version ?? null })),
-    }),
-  );
-
-  app.post("/api/workflows/:name/instances", async (c) => {
-    const name = c.req.param("name");
-    if (!Object.hasOwn(workflows, name)) throw notFound("workflow", name);
-    const body = check(startBody, await readJson(c, { optional: true }), "the start request");
-    const schema = workflows[name]!.input;
-    if (schema) await checkInput(schema, body.input, name);
-    const id = body.id ?? crypto.randomUUID();
-    const result = await instance(c.env, id).create({
-      id,
-      workflow: name,
-      tags: body.tags ?? {},
-      origin: new URL(c.req.url).origin,
-      ...(body.input !== undefined && { input: JSON.stringify(body.input) }),
-    });
-    if (!result.ok) {
-      throw new ApiError(409, "INSTANCE_EXISTS", "Instance id taken", `instance "${id}" already exists and runs workflow "${result.workflow}"; choose another id`);
-    }
-    if (result.created) c.header("location", `/api/instances/${encodeURIComponent(id)}`);
-    return c.json(result.instance, result.created ? 201 : 200);
-  });
-
+  workflowRoutes(app, workflows);
   app.route("/", hookRoutes());
-  app.route("/", searchRoutes());
-  app.route("/", instanceRoutes());
+  searchRoutes(app);
+  instanceRoutes(app);
+  scheduleRoutes(app, workflows);
+  serveDocument(app);
+  docsRoutes(app);
+  // The dashboard is a client of this same app: it calls the API in-process, so it can do nothing the API would refuse.
+  app.route("/", dashboardRoutes(workflows, (request, env, ctx) => app.fetch(request, env, ctx)));
 
   app.notFound((c) => problem(c, new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${safePath(c.req.url)}`)));
 

@@ -3,18 +3,17 @@
  * (pause, resume, terminate, restart, delete). Each goes by RPC to the instance's
  * Durable Object, which checks the transition against its status.
  */
-import { Hono, type Context } from "hono";
 import { ACTIONS, type LifecycleAction } from "../engine/status.js";
-import type { Env } from "../env.js";
 import type { LifecycleResult } from "../instance/rpc.js";
+import { instanceParams, json, jsonBody, problems, route, type Api, type ApiContext } from "./openapi.js";
 import { ApiError, notFound } from "./problem.js";
-import { check, checkId, eventBody, readJson, restartBody, terminateBody } from "./validate.js";
+import { Deleted, EventAccepted, Instance, LifecycleAnswer } from "./responses.js";
+import { check, checkId, eventBody, instanceId, readJson, restartBody, terminateBody } from "./validate.js";
 
-type Ctx = Context<{ Bindings: Env }>;
+const instance = (c: ApiContext, id: string) => c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(id));
+const params = instanceParams(instanceId);
 
-const instance = (env: Env, id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
-
-function answer(c: Ctx, id: string, action: LifecycleAction, result: LifecycleResult): Response {
+function answer(c: ApiContext, id: string, action: LifecycleAction, result: LifecycleResult): Response {
   if (result.ok) return c.json({ id, status: result.status });
   switch (result.code) {
     case "INSTANCE_NOT_FOUND":
@@ -34,63 +33,127 @@ function answer(c: Ctx, id: string, action: LifecycleAction, result: LifecycleRe
   }
 }
 
-export function instanceRoutes() {
-  const routes = new Hono<{ Bindings: Env }>();
+/** What each lifecycle action does, for the document. */
+const LIFECYCLE: Record<Exclude<LifecycleAction, "restart" | "terminate">, string> = {
+  pause: "A running step finishes; nothing new starts and no timer fires until resumed.",
+  resume: "Goes on from where it was paused; timers that fell due meanwhile fire now.",
+};
 
-  routes.get("/api/instances/:id", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const view = await instance(c.env, id).describe();
-    if (!view) throw notFound("instance", id);
-    return c.json(view);
-  });
+const lifecycleRoute = (action: LifecycleAction, description: string, body?: ReturnType<typeof jsonBody>) => ({
+  method: "post" as const,
+  path: `/api/instances/{id}/${action}`,
+  tags: ["Instances"],
+  summary: `${action[0]!.toUpperCase()}${action.slice(1)} an instance`,
+  description: `${description} Allowed from: ${ACTIONS[action].from.join(", ")}; otherwise 409 naming the current status.`,
+  request: { params, ...(body && { body }) },
+  responses: { 200: json(LifecycleAnswer, "Done: the instance's new status"), ...problems(403, 404, 409, 422, ...(body ? [400, 413, 415] : [])) },
+});
 
-  routes.post("/api/instances/:id/events", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const body = check(eventBody, await readJson(c), "the event");
-    const result = await instance(c.env, id).sendEvent({
-      type: body.type,
-      ...(body.id !== undefined && { id: body.id }),
-      ...(body.payload !== undefined && { payload: JSON.stringify(body.payload) }),
-    });
-    if (!result.ok) {
-      if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
-      throw new ApiError(409, "INSTANCE_FINISHED", "Instance finished", `instance "${id}" is ${result.status} and takes no more events`, {
-        currentStatus: result.status,
+export function instanceRoutes(app: Api): void {
+  route(
+    app,
+    {
+      method: "get",
+      path: "/api/instances/{id}",
+      tags: ["Instances"],
+      summary: "Read an instance",
+      description: "Status, input, output or error, what it waits for, and every step with its attempts and timings.",
+      request: { params },
+      responses: { 200: json(Instance, "The instance"), ...problems(404, 422) },
+    },
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const view = await instance(c, id).describe();
+      if (!view) throw notFound("instance", id);
+      return c.json(view);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "post",
+      path: "/api/instances/{id}/events",
+      tags: ["Instances"],
+      summary: "Send an event",
+      description: "Delivered to the first `step.waitForEvent` of its type; events sent earlier wait in the inbox. A repeated event `id` is accepted once.",
+      request: { params, body: jsonBody(eventBody, true) },
+      responses: { 202: json(EventAccepted, "Accepted"), ...problems(400, 403, 404, 409, 413, 415, 422) },
+    },
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const body = check(eventBody, await readJson(c), "the event");
+      const result = await instance(c, id).sendEvent({
+        type: body.type,
+        ...(body.id !== undefined && { id: body.id }),
+        ...(body.payload !== undefined && { payload: JSON.stringify(body.payload) }),
       });
-    }
-    return c.json({ accepted: true, duplicate: result.duplicate, id: result.id }, 202);
+      if (!result.ok) {
+        if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
+        throw new ApiError(409, "INSTANCE_FINISHED", "Instance finished", `instance "${id}" is ${result.status} and takes no more events`, {
+          currentStatus: result.status,
+        });
+      }
+      return c.json({ accepted: true, duplicate: result.duplicate, id: result.id }, 202);
+    },
+  );
+
+  route(app, lifecycleRoute("pause", LIFECYCLE.pause), async (c) => {
+    const id = checkId(c.req.param("id")!);
+    return answer(c, id, "pause", await instance(c, id).pause());
   });
 
-  routes.post("/api/instances/:id/pause", async (c) => {
-    const id = checkId(c.req.param("id"));
-    return answer(c, id, "pause", await instance(c.env, id).pause());
+  route(app, lifecycleRoute("resume", LIFECYCLE.resume), async (c) => {
+    const id = checkId(c.req.param("id")!);
+    return answer(c, id, "resume", await instance(c, id).resume());
   });
 
-  routes.post("/api/instances/:id/resume", async (c) => {
-    const id = checkId(c.req.param("id"));
-    return answer(c, id, "resume", await instance(c.env, id).resume());
-  });
+  route(
+    app,
+    lifecycleRoute(
+      "terminate",
+      "Stops it: the running step's `signal` aborts, its late result is discarded, its timers are cleared. With `{ \"rollback\": true }` the rollbacks of completed steps run first.",
+      jsonBody(terminateBody, false),
+    ),
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const body = check(terminateBody, await readJson(c, { optional: true }), "the terminate request");
+      return answer(c, id, "terminate", await instance(c, id).terminate(body.rollback ? { rollback: true } : {}));
+    },
+  );
 
-  routes.post("/api/instances/:id/terminate", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const body = check(terminateBody, await readJson(c, { optional: true }), "the terminate request");
-    return answer(c, id, "terminate", await instance(c.env, id).terminate(body.rollback ? { rollback: true } : {}));
-  });
+  route(
+    app,
+    lifecycleRoute(
+      "restart",
+      "Runs it again from the beginning, or with `fromStep` from that step on, keeping the results of the steps before it.",
+      jsonBody(restartBody, false),
+    ),
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const body = check(restartBody, await readJson(c, { optional: true }), "the restart request");
+      const fromStep = body.fromStep && { name: body.fromStep.name, ...(body.fromStep.count !== undefined && { count: body.fromStep.count }) };
+      return answer(c, id, "restart", await instance(c, id).restart(fromStep ? { fromStep } : {}));
+    },
+  );
 
-  routes.post("/api/instances/:id/restart", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const body = check(restartBody, await readJson(c, { optional: true }), "the restart request");
-    const fromStep = body.fromStep && { name: body.fromStep.name, ...(body.fromStep.count !== undefined && { count: body.fromStep.count }) };
-    return answer(c, id, "restart", await instance(c.env, id).restart(fromStep ? { fromStep } : {}));
-  });
-
-  routes.delete("/api/instances/:id", async (c) => {
-    const id = checkId(c.req.param("id"));
-    const result = await instance(c.env, id).delete();
-    if (result.ok) return c.json({ id, deleted: true });
-    if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
-    throw new ApiError(503, "INDEX_UNAVAILABLE", "Index unavailable", result.message);
-  });
-
-  return routes;
+  route(
+    app,
+    {
+      method: "delete",
+      path: "/api/instances/{id}",
+      tags: ["Instances"],
+      summary: "Delete an instance",
+      description: "Deletes its index row, then all of its storage.",
+      request: { params },
+      responses: { 200: json(Deleted, "Deleted"), ...problems(403, 404, 422) },
+    },
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const result = await instance(c, id).delete();
+      if (result.ok) return c.json({ id, deleted: true });
+      if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
+      throw new ApiError(503, "INDEX_UNAVAILABLE", "Index unavailable", result.message);
+    },
+  );
 }

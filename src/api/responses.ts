@@ -5,9 +5,9 @@
  * keep these schemas and those views from drifting apart.
  */
 import { z } from "zod";
-import { STEP_KINDS, STEP_STATUSES, STATUSES } from "../engine/index.js";
+import { STEP_KINDS, STEP_STATUSES, STATUSES, type StepStatus } from "../engine/index.js";
 import type { InstanceListItem } from "../index-db/queries.js";
-import type { InstanceSummary, InstanceView } from "../instance/rpc.js";
+import type { InstanceSummary, InstanceView, StepView } from "../instance/rpc.js";
 
 const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC)" });
 
@@ -33,8 +33,10 @@ export const ErrorRecord = z
     message: z.string(),
     code: z.string(),
     step: z.object({ name: z.string(), count: z.number().int() }).optional(),
-    // The wrapped error (e.g. a child workflow's): the same shape, one level described.
-    cause: z.record(z.string(), z.unknown()).optional(),
+    /** The error this one wraps, e.g. a child workflow's own error. */
+    get cause() {
+      return ErrorRecord.optional();
+    },
   })
   .meta({ id: "InstanceError", description: "An error as the journal keeps it; branch on `code`" });
 
@@ -143,7 +145,9 @@ export const HookAccepted = z.object({ accepted: z.literal(true), duplicate: z.b
 // Compile-time checks: what the Durable Object and the index return fits these schemas.
 type Fits<Actual extends Expected, Expected> = Actual;
 export type CheckedViews = [
-  Fits<InstanceView, z.input<typeof Instance>>,
+  // A step's status is typed string in the view; its values are the journal's STEP_STATUSES.
+  Fits<Omit<InstanceView, "steps"> & { steps: (Omit<StepView, "status"> & { status: StepStatus })[] }, z.input<typeof Instance>>,
   Fits<InstanceSummary, z.input<typeof InstanceSummarySchema>>,
-  Fits<InstanceListItem, z.input<typeof ListItem>>,
+  // The index keeps `waitingFor` as the JSON the instance wrote, typed unknown there.
+  Fits<Omit<InstanceListItem, "waitingFor">, Omit<z.input<typeof ListItem>, "waitingFor">>,
 ];

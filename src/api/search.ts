@@ -3,12 +3,13 @@
  * through the D1 index. The index may lag an instance by moments; the instance
  * itself (`GET /api/instances/:id`) is the truth.
  */
-import { Hono } from "hono";
 import { z } from "zod";
 import { STATUSES, type Status } from "../engine/status.js";
 import type { Env } from "../env.js";
 import { indexDb, instanceStats, searchInstances, type Cursor } from "../index-db/queries.js";
+import { json, problems, route, type Api } from "./openapi.js";
 import { ApiError } from "./problem.js";
+import { InstancePage, Stats } from "./responses.js";
 import { ID_PATTERN, MAX_TAGS, TAG_KEY_PATTERN, check } from "./validate.js";
 
 const MAX_LIMIT = 100;
@@ -24,7 +25,10 @@ const timestamp = z.string().transform((value, ctx) => {
 
 const listQuery = z.strictObject({
   workflow: z.string().max(64).optional(),
-  status: z.array(z.enum(STATUSES, { message: `a status is one of ${STATUSES.join(", ")}` })).default([]),
+  status: z
+    .array(z.enum(STATUSES, { message: `a status is one of ${STATUSES.join(", ")}` }))
+    .default([])
+    .meta({ description: "Repeatable: any of these statuses" }),
   tag: z
     .array(
       z.string().transform((value, ctx) => {
@@ -38,12 +42,13 @@ const listQuery = z.strictObject({
       }),
     )
     .max(MAX_TAGS)
-    .default([]),
-  parent: z.string().regex(ID_PATTERN, "parent is an instance id").optional(),
-  createdAfter: timestamp.optional(),
-  createdBefore: timestamp.optional(),
+    .default([])
+    .meta({ description: "Repeatable `key:value`: every one must match" }),
+  parent: z.string().regex(ID_PATTERN, "parent is an instance id").optional().meta({ description: "Children of this instance" }),
+  createdAfter: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, inclusive" }),
+  createdBefore: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, exclusive" }),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT, `limit is at most ${MAX_LIMIT}`).default(50),
-  cursor: z.string().max(500).optional(),
+  cursor: z.string().max(500).optional().meta({ description: "`nextCursor` of the previous page" }),
 });
 
 const REPEATABLE = new Set(["status", "tag"]);
@@ -79,37 +84,56 @@ function decodeCursor(text: string): Cursor {
   });
 }
 
-export function searchRoutes() {
-  const routes = new Hono<{ Bindings: Env }>();
+export function searchRoutes(app: Api): void {
+  route(
+    app,
+    {
+      method: "get",
+      path: "/api/instances",
+      tags: ["Search"],
+      summary: "List and search instances",
+      description:
+        "Through the D1 index, newest first, paged by keyset: instances that arrive while you page never shift a page. The index may lag an instance by moments.",
+      request: { query: listQuery },
+      responses: { 200: json(InstancePage, "A page of instances"), ...problems(422) },
+    },
+    async (c) => {
+      const query = check(listQuery, queryObject(new URL(c.req.url)), "the search");
+      const page = await searchInstances(indexDb(c.env.DB), {
+        statuses: query.status,
+        tags: query.tag,
+        limit: query.limit,
+        ...(query.workflow !== undefined && { workflow: query.workflow }),
+        ...(query.parent !== undefined && { parent: query.parent }),
+        ...(query.createdAfter !== undefined && { createdAfter: query.createdAfter }),
+        ...(query.createdBefore !== undefined && { createdBefore: query.createdBefore }),
+        ...(query.cursor !== undefined && { after: decodeCursor(query.cursor) }),
+      });
+      return c.json({ instances: page.instances, nextCursor: page.next ? encodeCursor(page.next) : null });
+    },
+  );
 
-  routes.get("/api/instances", async (c) => {
-    const query = check(listQuery, queryObject(new URL(c.req.url)), "the search");
-    const page = await searchInstances(indexDb(c.env.DB), {
-      statuses: query.status,
-      tags: query.tag,
-      limit: query.limit,
-      ...(query.workflow !== undefined && { workflow: query.workflow }),
-      ...(query.parent !== undefined && { parent: query.parent }),
-      ...(query.createdAfter !== undefined && { createdAfter: query.createdAfter }),
-      ...(query.createdBefore !== undefined && { createdBefore: query.createdBefore }),
-      ...(query.cursor !== undefined && { after: decodeCursor(query.cursor) }),
-    });
-    return c.json({ instances: page.instances, nextCursor: page.next ? encodeCursor(page.next) : null });
-  });
-
-  routes.get("/api/stats", async (c) => {
-    const rows = await instanceStats(indexDb(c.env.DB));
-    const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-    const byWorkflow: Record<string, Record<Status, number> & { total: number }> = {};
-    for (const { workflow, status, count } of rows) {
-      byWorkflow[workflow] ??= { ...byStatus, total: 0 };
-      byWorkflow[workflow][status] += count;
-      byWorkflow[workflow].total += count;
-    }
-    const totals = { ...byStatus };
-    for (const { status, count } of rows) totals[status] += count;
-    return c.json({ total: rows.reduce((sum, r) => sum + r.count, 0), byStatus: totals, byWorkflow });
-  });
-
-  return routes;
+  route(
+    app,
+    {
+      method: "get",
+      path: "/api/stats",
+      tags: ["Search"],
+      summary: "Count instances by workflow and status",
+      responses: { 200: json(Stats, "The counts"), ...problems() },
+    },
+    async (c) => {
+      const rows = await instanceStats(indexDb(c.env.DB));
+      const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+      const byWorkflow: Record<string, Record<Status, number> & { total: number }> = {};
+      for (const { workflow, status, count } of rows) {
+        byWorkflow[workflow] ??= { ...byStatus, total: 0 };
+        byWorkflow[workflow][status] += count;
+        byWorkflow[workflow].total += count;
+      }
+      const totals = { ...byStatus };
+      for (const { status, count } of rows) totals[status] += count;
+      return c.json({ total: rows.reduce((sum, r) => sum + r.count, 0), byStatus: totals, byWorkflow });
+    },
+  );
 }

@@ -41,10 +41,12 @@ export const restartBody = z
   })
   .meta({ id: "RestartRequest" });
 
-export const terminateBody = z.strictObject({
-  /** Run the rollbacks of completed steps before ending terminated. */
-  rollback: z.boolean().optional(),
-});
+export const terminateBody = z
+  .strictObject({
+    /** Run the rollbacks of completed steps before ending terminated. */
+    rollback: z.boolean().optional().meta({ description: "Run the rollbacks of completed steps before ending terminated" }),
+  })
+  .meta({ id: "TerminateRequest" });
 
 export const eventBody = z
   .strictObject({

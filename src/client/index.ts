@@ -1,0 +1,162 @@
+/**
+ * A typed client for Cairn's HTTP API, for scripts, services and tests. Plain
+ * `fetch`, so it runs in Node 18+, Workers, Deno and browsers.
+ *
+ * Typed by your workflows: give it their definitions by name, and `start` checks
+ * each input at compile time while `get` and `waitFor` type each output.
+ *
+ * @example
+ * import { createClient } from "./src/client";
+ * import type approval from "./workflows/approval";
+ *
+ * const cairn = createClient<{ approval: typeof approval }>({ baseUrl: "http://localhost:8787", token: process.env.TOKEN! });
+ * const started = await cairn.start("approval", { id: "expense-42", input: { request: "Laptop", amountCents: 189900, approver: "dana" } });
+ * await cairn.waitFor(started, "waiting");
+ * await cairn.sendEvent(started, { type: "decision", payload: { approved: true, by: "dana" } });
+ * const done = await cairn.waitFor(started, "completed");
+ * done.output?.outcome; // "approved" | "rejected" | "expired"
+ */
+import { TERMINAL_STATUSES, type Status } from "../engine/status.js";
+import type * as T from "./types.js";
+
+export type * from "./types.js";
+
+/** An answer of the API that is not a success: `code` is the problem's stable code. */
+export class CairnError extends Error {
+  override readonly name = "CairnError";
+  constructor(
+    readonly code: string,
+    message: string,
+    /** HTTP status; 0 when the error did not come from the API (e.g. WAIT_TIMEOUT). */
+    readonly status: number,
+    readonly problem?: T.Problem,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  /** Where Cairn answers, e.g. "http://localhost:8787". */
+  baseUrl: string;
+  /** API_TOKEN, or API_TOKEN_READONLY for a client that only reads. */
+  token: string;
+  /** Another fetch (a service binding's, a test's): default the global one. */
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+type Named<W> = keyof W & string;
+type InstanceOf<W extends T.WorkflowTypes, N> = [N] extends [never]
+  ? T.Instance
+  : N extends Named<W>
+    ? T.Instance<T.InputOf<W[N]>, T.OutputOf<W[N]>>
+    : T.Instance;
+
+const idOf = (ref: T.InstanceRef) => encodeURIComponent(typeof ref === "string" ? ref : ref.id);
+
+export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(options: ClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const send = options.fetch ?? ((request: Request) => fetch(request));
+
+  async function call<R>(method: string, path: string, body?: unknown): Promise<{ status: number; body: R }> {
+    const headers = new Headers({ authorization: `Bearer ${options.token}`, accept: "application/json" });
+    if (body !== undefined) headers.set("content-type", "application/json");
+    const response = await send(new Request(`${base}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }));
+    const text = await response.text();
+    if (!response.ok) {
+      let problem: T.Problem | undefined;
+      try {
+        problem = JSON.parse(text) as T.Problem;
+      } catch {
+        // Not a problem document (a proxy's error page, say): the status and text tell.
+      }
+      throw new CairnError(problem?.code ?? `HTTP_${response.status}`, problem?.detail ?? (text.slice(0, 200) || response.statusText), response.status, problem);
+    }
+    return { status: response.status, body: JSON.parse(text) as R };
+  }
+
+  const lifecycle = (action: string) => async (ref: T.InstanceRef, body?: unknown) =>
+    (await call<T.LifecycleAnswer>("POST", `/api/instances/${idOf(ref)}/${action}`, body)).body;
+
+  const client = {
+    /** The registered workflows. */
+    async workflows(): Promise<T.WorkflowInfo[]> {
+      return (await call<{ workflows: T.WorkflowInfo[] }>("GET", "/api/workflows")).body.workflows;
+    },
+
+    /** Starts an instance; the same `id` again answers the existing one (`created: false`). */
+    async start<N extends Named<W>>(workflow: N, start: T.StartOptions<T.InputOf<W[N]>> = {}): Promise<T.Started<N>> {
+      const { status, body } = await call<T.Started<N>>("POST", `/api/workflows/${encodeURIComponent(workflow)}/instances`, start);
+      return { ...body, created: status === 201 };
+    },
+
+    /** The instance as its Durable Object holds it; typed when `ref` names its workflow. */
+    async get<N extends Named<W> = never>(ref: T.InstanceRef<N>): Promise<InstanceOf<W, N>> {
+      return (await call<InstanceOf<W, N>>("GET", `/api/instances/${idOf(ref)}`)).body;
+    },
+
+    /** One page of instances, newest first; pass `nextCursor` back as `cursor` for the next. */
+    async list(filters: T.ListFilters = {}): Promise<T.InstancePage> {
+      const query = new URLSearchParams();
+      const time = (t: Date | string | number) => (t instanceof Date ? t.toISOString() : String(t));
+      if (filters.workflow) query.set("workflow", filters.workflow);
+      for (const status of [filters.status ?? []].flat()) query.append("status", status);
+      const tags = Array.isArray(filters.tags) ? filters.tags : Object.entries(filters.tags ?? {}).map(([key, value]) => `${key}:${value}`);
+      for (const tag of tags) query.append("tag", tag);
+      if (filters.parent) query.set("parent", filters.parent);
+      if (filters.createdAfter !== undefined) query.set("createdAfter", time(filters.createdAfter));
+      if (filters.createdBefore !== undefined) query.set("createdBefore", time(filters.createdBefore));
+      if (filters.limit !== undefined) query.set("limit", String(filters.limit));
+      if (filters.cursor) query.set("cursor", filters.cursor);
+      const search = query.size ? `?${query}` : "";
+      return (await call<T.InstancePage>("GET", `/api/instances${search}`)).body;
+    },
+
+    /** Counts by workflow and status. */
+    async stats(): Promise<T.Stats> {
+      return (await call<T.Stats>("GET", "/api/stats")).body;
+    },
+
+    /** Sends an event; a repeated event `id` is accepted once (`duplicate: true`). */
+    async sendEvent<Payload>(ref: T.InstanceRef, event: T.SendEventOptions<Payload>): Promise<T.EventAccepted> {
+      return (await call<T.EventAccepted>("POST", `/api/instances/${idOf(ref)}/events`, event)).body;
+    },
+
+    pause: (ref: T.InstanceRef) => lifecycle("pause")(ref),
+    resume: (ref: T.InstanceRef) => lifecycle("resume")(ref),
+    /** With `rollback: true`, the rollbacks of completed steps run first. */
+    terminate: (ref: T.InstanceRef, options: { rollback?: boolean } = {}) => lifecycle("terminate")(ref, options.rollback ? { rollback: true } : undefined),
+    /** From the beginning, or from `fromStep` on (keeping the results of the steps before it). */
+    restart: (ref: T.InstanceRef, options: { fromStep?: { name: string; count?: number } } = {}) =>
+      lifecycle("restart")(ref, options.fromStep ? { fromStep: options.fromStep } : undefined),
+
+    /** Deletes the instance: its index row, then its storage. */
+    async delete(ref: T.InstanceRef): Promise<void> {
+      await call("DELETE", `/api/instances/${idOf(ref)}`);
+    },
+
+    /**
+     * Polls until the instance has one of `statuses`, and answers it. Fails at once
+     * (code UNEXPECTED_STATUS) when the instance ends in another final status, and
+     * with code WAIT_TIMEOUT after `timeoutMs`.
+     */
+    async waitFor<N extends Named<W> = never>(ref: T.InstanceRef<N>, statuses: Status | Status[], wait: T.WaitOptions = {}): Promise<InstanceOf<W, N>> {
+      const wanted: Status[] = [statuses].flat();
+      const deadline = Date.now() + (wait.timeoutMs ?? 60_000);
+      for (;;) {
+        const instance = await client.get<N>(ref);
+        if (wanted.includes(instance.status)) return instance;
+        if ((TERMINAL_STATUSES as readonly Status[]).includes(instance.status)) {
+          throw new CairnError("UNEXPECTED_STATUS", `instance "${instance.id}" is ${instance.status} and will not become ${wanted.join(" or ")}`, 0);
+        }
+        if (Date.now() >= deadline) {
+          throw new CairnError("WAIT_TIMEOUT", `instance "${instance.id}" is still ${instance.status}, not ${wanted.join(" or ")}, after ${wait.timeoutMs ?? 60_000} ms`, 0);
+        }
+        wait.signal?.throwIfAborted();
+        await new Promise((resolve) => setTimeout(resolve, wait.intervalMs ?? 500));
+      }
+    },
+  };
+  return client;
+}
+
+export type CairnClient<W extends T.WorkflowTypes = T.UntypedWorkflows> = ReturnType<typeof createClient<W>>;

@@ -1,0 +1,81 @@
+/**
+ * The types of the typed client: the API's answers (derived from the zod schemas
+ * that also generate `/openapi.json`), and the input and output types of each
+ * workflow, derived from its definition.
+ */
+import type { z } from "zod";
+import type { Status } from "../engine/status.js";
+import type { WorkflowDefinition } from "../engine/types.js";
+import type * as schemas from "../api/responses.js";
+
+export type { Status };
+
+/** Workflow definitions by name, e.g. `{ approval: typeof approval }`: what the client is typed by. */
+export type WorkflowTypes = Record<string, WorkflowDefinition<any, any, any>>;
+
+/** A client that knows no workflow: any name, input and output `unknown`. */
+export type UntypedWorkflows = Record<string, WorkflowDefinition<unknown, unknown, unknown>>;
+
+export type InputOf<D> = D extends WorkflowDefinition<infer Input, any, any> ? Input : unknown;
+export type OutputOf<D> = D extends WorkflowDefinition<any, infer Output, any> ? Awaited<Output> : unknown;
+
+export type Problem = z.output<typeof schemas.Problem>;
+export type StepView = z.output<typeof schemas.Step>;
+export type WaitingFor = z.output<typeof schemas.WaitingFor>;
+export type InstanceError = z.output<typeof schemas.ErrorRecord>;
+export type InstanceListItem = z.output<typeof schemas.ListItem>;
+export type InstancePage = z.output<typeof schemas.InstancePage>;
+export type Stats = z.output<typeof schemas.Stats>;
+export type WorkflowInfo = z.output<typeof schemas.WorkflowList>["workflows"][number];
+export type EventAccepted = z.output<typeof schemas.EventAccepted>;
+export type LifecycleAnswer = z.output<typeof schemas.LifecycleAnswer>;
+
+/** An instance as `GET /api/instances/:id` shows it, with its workflow's input and output types. */
+export type Instance<Input = unknown, Output = unknown> = Omit<z.output<typeof schemas.Instance>, "input" | "output"> & {
+  input?: Input;
+  output?: Output;
+};
+
+/** What `start` answers; pass it to `get` or `waitFor` to keep the workflow's types. */
+export type Started<Name extends string = string> = z.output<typeof schemas.InstanceSummarySchema> & {
+  workflow: Name;
+  /** False when an instance with this id already ran this workflow (nothing new was started). */
+  created: boolean;
+};
+
+/** An instance id, or something that names the instance and its workflow (such as `start`'s answer). */
+export type InstanceRef<Name extends string = string> = string | { id: string; workflow: Name };
+
+export interface StartOptions<Input> {
+  /** Your id (an idempotency key): the same id again answers the existing instance. */
+  id?: string;
+  input?: Input;
+  tags?: Record<string, string>;
+}
+
+export interface ListFilters {
+  workflow?: string;
+  status?: Status | Status[];
+  /** `{ team: "design" }` or `["team:design"]`: every pair must match. */
+  tags?: Record<string, string> | string[];
+  parent?: string;
+  createdAfter?: Date | string | number;
+  createdBefore?: Date | string | number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SendEventOptions<Payload = unknown> {
+  type: string;
+  payload?: Payload;
+  /** Deduplicates: an event with an id already accepted is accepted once. */
+  id?: string;
+}
+
+export interface WaitOptions {
+  /** Give up after this long (default 60 s) with a CairnError of code WAIT_TIMEOUT. */
+  timeoutMs?: number;
+  /** Poll this often (default 500 ms). */
+  intervalMs?: number;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,251 @@
+/**
+ * One instance: its status and what it waits for, the timeline of its steps (each
+ * attempt, duration and error, results folded away), its parent and children, and
+ * the actions its status allows. The page reloads itself while the instance moves.
+ */
+import { canApply, isTerminal, type Status } from "../engine/status.js";
+import { CairnError, type Instance, type InstanceListItem, type StepView } from "../client/index.js";
+import { Folded, StatusBadge, When, absolute, duration, waitText } from "./format.js";
+import { Notice, Page } from "./layout.js";
+import type { DashboardContext } from "./routes.js";
+
+/** Seconds between reloads while the instance can change by itself. */
+const REFRESH: Partial<Record<Status, number>> = { queued: 2, running: 2, waiting: 5 };
+
+const DONE: Record<string, string> = {
+  event: "Event sent.",
+  pause: "Paused.",
+  resume: "Resumed.",
+  terminate: "Terminated.",
+  restart: "Restarted.",
+};
+
+const href = (id: string, rest = "") => `/instances/${encodeURIComponent(id)}${rest}`;
+
+export async function instancePage(c: DashboardContext) {
+  const id = c.req.param("id")!;
+  const cairn = c.get("cairn");
+  const access = c.get("access");
+  let instance: Instance;
+  try {
+    instance = await cairn.get(id);
+  } catch (error) {
+    if (!(error instanceof CairnError) || (error.status !== 404 && error.status !== 422)) throw error;
+    return c.html(
+      <Page title="Not found" access={access}>
+        <Notice kind="bad">{error.message}</Notice>
+        <a href="/">← All instances</a>
+      </Page>,
+      404,
+    );
+  }
+  const children = await cairn.list({ parent: id, limit: 100 });
+  const now = Date.now();
+  const refresh = REFRESH[instance.status];
+  const done = DONE[c.req.query("done") ?? ""];
+
+  return c.html(
+    <Page title={id} access={access} refreshSeconds={refresh} refreshUrl={href(id)}>
+      {done ? <Notice kind="ok">{done}</Notice> : null}
+      <section class="card">
+        <div class="step-head">
+          <h1>{id}</h1>
+          <StatusBadge status={instance.status} />
+        </div>
+        <p class="muted">
+          workflow <a href={`/?workflow=${encodeURIComponent(instance.workflow)}`}>{instance.workflow}</a>{" "}
+          {Object.entries(instance.tags).map(([k, v]) => (
+            <span class="tag">
+              {k}:{v}
+            </span>
+          ))}
+        </p>
+        {refresh ? <p class="refresh">This page reloads every {refresh} s while the instance moves.</p> : null}
+        <dl class="facts">
+          {instance.status === "waiting" && instance.waitingFor ? (
+            <>
+              <dt>Waiting for</dt>
+              <dd>
+                <strong>{waitText(instance.waitingFor, now)}</strong>
+                {instance.waitingFor.step ? <span class="muted"> · step “{instance.waitingFor.step}”</span> : null}
+                {instance.waitingFor.until ? <div class="abs">until {absolute(instance.waitingFor.until)}</div> : null}
+              </dd>
+            </>
+          ) : null}
+          <dt>Created</dt>
+          <dd>
+            <When iso={instance.createdAt} now={now} />
+          </dd>
+          <dt>Updated</dt>
+          <dd>
+            <When iso={instance.updatedAt} now={now} />
+          </dd>
+          {instance.completedAt ? (
+            <>
+              <dt>Finished</dt>
+              <dd>
+                <When iso={instance.completedAt} now={now} /> <span class="muted">(took {duration(Date.parse(instance.completedAt) - Date.parse(instance.createdAt))})</span>
+              </dd>
+            </>
+          ) : null}
+          {instance.parentId ? (
+            <>
+              <dt>Parent</dt>
+              <dd>
+                <a href={href(instance.parentId)}>{instance.parentId}</a>
+              </dd>
+            </>
+          ) : null}
+        </dl>
+        {instance.error ? (
+          <div class="error">
+            <code>{instance.error.code}</code> {instance.error.message}
+            {instance.error.step ? <span class="muted"> (step “{instance.error.step.name}” #{instance.error.step.count})</span> : null}
+          </div>
+        ) : null}
+        <Folded summary="Input" value={instance.input} />
+        {instance.output !== undefined ? <Folded summary="Output" value={instance.output} open /> : null}
+        <Actions instance={instance} readOnly={access === "readonly"} />
+      </section>
+      <section class="card">
+        <h2>Steps ({instance.steps.length})</h2>
+        {instance.steps.length === 0 ? <p class="muted">No step has run yet.</p> : null}
+        <ol class="timeline">
+          {instance.steps.map((step) => (
+            <Step step={step} instance={instance} now={now} readOnly={access === "readonly"} />
+          ))}
+        </ol>
+      </section>
+      <section class="card">
+        <h2>Children ({children.instances.length})</h2>
+        <Children items={children.instances} now={now} />
+      </section>
+    </Page>,
+  );
+}
+
+function Actions({ instance, readOnly }: { instance: Instance; readOnly: boolean }) {
+  if (readOnly) return <p class="muted">Read-only session: sign in with API_TOKEN to send events or change the instance.</p>;
+  const id = instance.id;
+  const eventType = instance.waitingFor?.kind === "event" ? instance.waitingFor.eventType : undefined;
+  return (
+    <div class="actions" style="margin-top: 14px">
+      {!isTerminal(instance.status) ? (
+        <a class="button" href={href(id, `/event${eventType ? `?type=${encodeURIComponent(eventType)}` : ""}`)}>
+          Send event{eventType ? ` “${eventType}”` : ""}
+        </a>
+      ) : null}
+      {canApply("pause", instance.status) ? (
+        <a class="button secondary" href={href(id, "/pause")}>
+          Pause
+        </a>
+      ) : null}
+      {canApply("resume", instance.status) ? (
+        <a class="button secondary" href={href(id, "/resume")}>
+          Resume
+        </a>
+      ) : null}
+      {canApply("restart", instance.status) ? (
+        <a class="button secondary" href={href(id, "/restart")}>
+          Restart
+        </a>
+      ) : null}
+      {canApply("terminate", instance.status) ? (
+        <a class="button danger" href={href(id, "/terminate")}>
+          Terminate
+        </a>
+      ) : null}
+    </div>
+  );
+}
+
+function Step({ step, instance, now, readOnly }: { step: StepView; instance: Instance; now: number; readOnly: boolean }) {
+  const took = step.finishedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : undefined;
+  const dueLabel = { sleeping: "wakes", retrying: "next attempt", waiting: "times out" }[step.status as string];
+  return (
+    <li class={step.status}>
+      <div class="step-head">
+        <span class="name">
+          {step.name}
+          {step.count > 1 ? <span class="muted"> #{step.count}</span> : null}
+        </span>
+        <span class="muted">{step.kind}</span>
+        <StatusBadge status={step.status} />
+      </div>
+      <div class="step-meta">
+        <span>
+          started <When iso={step.startedAt} now={now} />
+        </span>
+        {took !== undefined ? <span>took {duration(took)}</span> : <span>for {duration(now - Date.parse(step.startedAt))} so far</span>}
+        {step.kind === "do" ? <span>{step.attempts === 1 ? "1 attempt" : `${step.attempts} attempts`}</span> : null}
+        {/* A child step waits on an internal event; the children are listed below instead. */}
+        {step.eventType && step.kind !== "child" ? <span>event “{step.eventType}”</span> : null}
+        {step.until && dueLabel ? (
+          <span>
+            {dueLabel} <When iso={step.until} now={now} />
+          </span>
+        ) : null}
+      </div>
+      {step.error ? (
+        <div class="error">
+          <code>{step.error.code}</code> {step.error.message}
+        </div>
+      ) : null}
+      {step.failedAttempts?.length ? (
+        <details class="json">
+          <summary>
+            {step.failedAttempts.length} failed attempt{step.failedAttempts.length > 1 ? "s" : ""}
+          </summary>
+          <ol>
+            {step.failedAttempts.map((a) => (
+              <li>
+                attempt {a.attempt}, {duration(Date.parse(a.finishedAt) - Date.parse(a.startedAt))}, <When iso={a.startedAt} now={now} />:{" "}
+                <span class="error">
+                  <code>{a.error.code}</code> {a.error.message}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </details>
+      ) : null}
+      {step.result !== undefined ? <Folded summary="Result" value={step.result} /> : null}
+      {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" ? (
+        <a class="muted" style="font-size: 13px" href={href(instance.id, `/restart?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
+          Restart from this step
+        </a>
+      ) : null}
+    </li>
+  );
+}
+
+function Children({ items, now }: { items: InstanceListItem[]; now: number }) {
+  if (items.length === 0) return <p class="muted">This instance started no child workflows.</p>;
+  return (
+    <table class="stack">
+      <thead>
+        <tr>
+          <th>Instance</th>
+          <th>Workflow</th>
+          <th>Status</th>
+          <th>Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((child) => (
+          <tr>
+            <td class="primary" data-label="Instance">
+              <a href={href(child.id)}>{child.id}</a>
+            </td>
+            <td data-label="Workflow">{child.workflow}</td>
+            <td data-label="Status">
+              <StatusBadge status={child.status} />
+            </td>
+            <td data-label="Created">
+              <When iso={child.createdAt} now={now} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

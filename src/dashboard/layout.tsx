@@ -1,0 +1,67 @@
+/**
+ * The page shell every dashboard page shares: head, top bar (with the session's
+ * access and the sign-out form), notices, and the optional self-refresh.
+ */
+import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
+import type { Access } from "../api/auth.js";
+import { STYLE } from "./style.js";
+
+export interface PageProps {
+  title: string;
+  /** Set when signed in: shows the navigation and the sign-out form. */
+  access?: Access;
+  /** Reload the page after this many seconds (an instance that is still moving). */
+  refreshSeconds?: number;
+  /** Where the self-refresh goes (drops one-off notices from the URL). */
+  refreshUrl?: string;
+  children?: Child;
+}
+
+export function Page({ title, access, refreshSeconds, refreshUrl, children }: PageProps) {
+  return (
+    <>
+      {raw("<!doctype html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="same-origin" />
+          {refreshSeconds ? <meta http-equiv="refresh" content={`${refreshSeconds}${refreshUrl ? `; url=${refreshUrl}` : ""}`} /> : null}
+          <title>{`${title} · Cairn`}</title>
+          <style>{raw(STYLE)}</style>
+        </head>
+        <body>
+          <header class="top">
+            <a class="brand" href="/">
+              Cairn
+            </a>
+            {access ? (
+              <>
+                <nav>
+                  <a href="/">Instances</a>
+                  <a href="/docs">API reference</a>
+                </nav>
+                <span class="muted access">{access === "readonly" ? "read-only" : "full access"}</span>
+                <form method="post" action="/logout">
+                  <button class="secondary" type="submit">
+                    Sign out
+                  </button>
+                </form>
+              </>
+            ) : null}
+          </header>
+          <main>{children}</main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+export function Notice({ kind, children }: { kind: "ok" | "bad" | "info"; children?: Child }) {
+  return (
+    <div class={`notice ${kind}`} role={kind === "bad" ? "alert" : "status"}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * The dashboard: server-rendered pages (Hono JSX, no client script) for people
+ * operating Cairn from a browser. It is a client of the API, called in-process with
+ * the token its session stands for, so it can do nothing the API would refuse, and
+ * a read-only session gets a read-only dashboard.
+ *
+ * Access: sign in once with an API token; the session cookie is HttpOnly, Secure and
+ * SameSite=Strict (see session.ts), and every form post must come from this origin.
+ * Only browsers are answered (requests that accept text/html); anything else gets
+ * the API's 404 problem, so API clients never receive a page by mistake.
+ */
+import { Hono, type Context, type ExecutionContext, type MiddlewareHandler } from "hono";
+import { accessFor, notConfigured, type Access } from "../api/auth.js";
+import { ApiError } from "../api/problem.js";
+import { createClient, type CairnClient } from "../client/index.js";
+import type { Env } from "../env.js";
+import type { WorkflowRegistry } from "../workflow.js";
+import { actionForm, performAction, isAction } from "./actions.js";
+import { instancePage } from "./instance.js";
+import { Notice, Page } from "./layout.js";
+import { LoginPage } from "./login.js";
+import { overviewPage } from "./overview.js";
+import { endSession, sessionAccess, startSession } from "./session.js";
+
+export type AppFetch = (request: Request, env: Env, ctx?: ExecutionContext) => Response | Promise<Response>;
+export type DashboardEnv = { Bindings: Env; Variables: { access: Access; cairn: CairnClient; workflows: WorkflowRegistry } };
+export type DashboardContext = Context<DashboardEnv>;
+
+const PATHS = ["/", "/login", "/logout", "/instances/*"];
+
+/** Where to go after signing in: only a path on this site ("//host" and "/\\host" lead elsewhere). */
+const safeNext = (next: unknown) => (typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/");
+
+function executionContext(c: Context): ExecutionContext | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined; // Hono's app.request() in tests has none.
+  }
+}
+
+export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch) {
+  const ui = new Hono<DashboardEnv>();
+
+  const browsersOnly: MiddlewareHandler<DashboardEnv> = async (c, next) => {
+    if (!(c.req.header("accept") ?? "").includes("text/html")) {
+      const path = new URL(c.req.url).pathname.slice(0, 200);
+      throw new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${path}: the dashboard answers browsers (Accept: text/html); the API is under /api`);
+    }
+    if (!c.env.API_TOKEN) {
+      return c.html(
+        <Page title="Not configured">
+          <section class="card login">
+            <h1>No API token configured</h1>
+            <p>{notConfigured().message}.</p>
+          </section>
+        </Page>,
+        503,
+      );
+    }
+    // Form posts only from this origin (with SameSite=Strict, a cross-site post carries no session anyway).
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const origin = c.req.header("origin");
+      const fromHere = origin ? origin === new URL(c.req.url).origin : c.req.header("sec-fetch-site") === "same-origin";
+      if (!fromHere) {
+        return c.html(
+          <Page title="Refused">
+            <Notice kind="bad">A form post from another site was refused. Reload the dashboard and try again.</Notice>
+          </Page>,
+          403,
+        );
+      }
+    }
+    c.set("workflows", workflows);
+    await next();
+  };
+
+  const signedIn: MiddlewareHandler<DashboardEnv> = async (c, next) => {
+    const access = await sessionAccess(c);
+    if (!access) {
+      const url = new URL(c.req.url);
+      return c.redirect(c.req.method === "GET" ? `/login?next=${encodeURIComponent(url.pathname + url.search)}` : "/login", 303);
+    }
+    const token = access === "full" ? c.env.API_TOKEN! : c.env.API_TOKEN_READONLY!;
+    const ctx = executionContext(c);
+    c.set("access", access);
+    c.set("cairn", createClient({ baseUrl: new URL(c.req.url).origin, token, fetch: async (request) => appFetch(request, c.env, ctx) }));
+    await next();
+  };
+
+  for (const path of PATHS) ui.use(path, browsersOnly);
+
+  ui.get("/login", async (c) => {
+    if (await sessionAccess(c)) return c.redirect(safeNext(c.req.query("next")), 303);
+    return c.html(<LoginPage next={safeNext(c.req.query("next"))} />);
+  });
+
+  ui.post("/login", async (c) => {
+    const form = await c.req.parseBody();
+    const access = await accessFor(c.env, typeof form.token === "string" ? form.token.trim() : undefined);
+    if (!access) return c.html(<LoginPage next={safeNext(form.next)} error="That token is not valid. Use API_TOKEN, or API_TOKEN_READONLY for a read-only dashboard." />, 401);
+    await startSession(c, access);
+    return c.redirect(safeNext(form.next), 303);
+  });
+
+  ui.post("/logout", (c) => {
+    endSession(c);
+    return c.redirect("/login", 303);
+  });
+
+  ui.get("/", signedIn, overviewPage);
+  ui.get("/instances/:id", signedIn, instancePage);
+  ui.get("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? actionForm(c) : next()));
+  ui.post("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? performAction(c) : next()));
+
+  return ui;
+}
