@@ -2,37 +2,17 @@
  * Drives the pure engine in tests: an in-memory journal and a clock that only
  * moves when the test says so.
  */
-import { Execution, MemoryJournal, type Clock, type Outcome, type StepRecord, type WorkflowDefinition } from "../../src/engine/index.js";
+import { Execution, MemoryJournal, type Outcome, type StepRecord, type WorkflowDefinition } from "../../src/engine/index.js";
+import { VirtualClock } from "../../src/testing.js";
 
-export class ManualClock implements Clock {
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 0;
-  constructor(public time = Date.UTC(2026, 0, 1)) {}
-
-  now(): number {
-    return this.time;
-  }
-  setTimer(ms: number, fn: () => void): () => void {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + ms, fn, id });
-    return () => {
-      this.timers = this.timers.filter((t) => t.id !== id);
-    };
-  }
-  yield(): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, 0));
+/** The kit's virtual clock, moved by a number of milliseconds at a time. */
+export class ManualClock extends VirtualClock {
+  constructor(time = Date.UTC(2026, 0, 1)) {
+    super(time);
   }
   /** Moves time forward, firing in-memory timers that fall due, in order. */
   advance(ms: number): void {
-    const until = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = Math.max(this.time, due.at);
-      due.fn();
-    }
-    this.time = until;
+    this.moveTo(this.now() + ms);
   }
 }
 
