@@ -1,113 +1,120 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: sequential step chains on Cairn against a raw SQLite Durable
- * Object that writes the same journal rows (the storage floor).
+ * `npm run bench`: Cairn against Cloudflare Workflows' local engine and against the
+ * storage floor (a raw SQLite Durable Object), in one workerd, on workloads W1–W8
+ * (see docs/benchmarks.md), plus a breakdown of Cairn's per-step cost.
  *
- * One workerd process (Miniflare API) hosts bench/worker.ts, bundled with esbuild.
- * Each measurement is one request to the bench Worker, which times the work inside
- * workerd (see bench/worker.ts); the Node-side wall time of the request is kept too.
+ * Progress goes to stderr; the tables to stdout; the figures to
+ * bench/results/<date>.json; the tables, method and chart to docs/benchmarks.md
+ * (its generated section) and docs/benchmarks-w1.png.
  *
- * Options: --sizes 10,100,1000,10000  --rounds 5  --warmup 1  --poll-ms 0
- *          --profile-n 10000 (0 skips the per-step breakdown)  --profile-rounds 5
+ * Options (defaults in brackets):
+ *   --only W1,W2,...,W8,profile [all]   --engines cairn,cloudflare,floor [all]
+ *   --sizes 10,100,1000,10000           --rounds 5  --warmup 1   (W1, W3, W6, profile)
+ *   --count 1000  --crowd-rounds 3                               (W2, W4, W5, W8)
+ *   --events 50  --nap-ms 1000  --nap-pace-ms 10  --fanout 100  --payloads 1024,102400  --payload-steps 10
+ *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200
+ *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
+ *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
+ *   --quick: small sizes and counts, for a smoke run (not for the docs)
+ *   --no-docs: leave docs/ alone
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import * as esbuild from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { writeChart } from "./lib/chart.mjs";
+import { compatibilityDate, startHost } from "./lib/host.mjs";
+import { methodLines } from "./lib/method.mjs";
+import { buildTables, toText, writeDocs } from "./lib/report.mjs";
+import { round } from "./lib/stats.mjs";
+import * as workloads from "./lib/workloads.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
+/** Memory (tmpfs) where there is one: see "Reading the numbers" in docs/benchmarks.md. */
+const DEFAULT_STATE_DIR = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
+const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile"];
 
-const { values: args } = parseArgs({
+const { values: a } = parseArgs({
   options: {
+    only: { type: "string", default: ALL.join(",") },
+    engines: { type: "string", default: "cairn,cloudflare,floor" },
     sizes: { type: "string", default: "10,100,1000,10000" },
     rounds: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
-    "poll-ms": { type: "string", default: "0" },
+    count: { type: "string", default: "1000" },
+    "crowd-rounds": { type: "string", default: "3" },
+    events: { type: "string", default: "50" },
+    "nap-ms": { type: "string", default: "1000" },
+    fanout: { type: "string", default: "100" },
+    payloads: { type: "string", default: "1024,102400" },
+    "payload-steps": { type: "string", default: "10" },
+    "resume-steps": { type: "string", default: "10000" },
+    "resume-count": { type: "string", default: "3" },
+    "nap-pace-ms": { type: "string", default: "10" },
     "profile-n": { type: "string", default: "10000" },
-    "profile-rounds": { type: "string", default: "5" },
+    "profile-instances": { type: "string", default: "200" },
+    quick: { type: "boolean", default: false },
+    "no-docs": { type: "boolean", default: false },
+    "no-index": { type: "boolean", default: false },
+    "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
   },
 });
-const SIZES = args.sizes.split(",").map((s) => Number(s.replaceAll("_", "")));
-const ROUNDS = Number(args.rounds);
-const WARMUP = Number(args.warmup);
-/** Sleep between status polls inside the Worker (see bench/worker.ts). */
-const POLL_MS = Number(args["poll-ms"]);
-/** Size of the per-step cost breakdown (0: skip it). */
-const PROFILE_N = Number(args["profile-n"].replaceAll("_", ""));
-const PROFILE_ROUNDS = Number(args["profile-rounds"]);
-const PROFILE_VARIANTS = [
-  ["fresh", "reach a new object, nothing else"],
-  ["schema", "new object + Cairn's schema migration"],
-  ["journal", "Cairn's SqlJournal.save() ×2 per step (running, completed; INSERT OR REPLACE, 13 columns), no engine"],
-  ["sql-insert-update", "alternative: INSERT running row, then UPDATE status/result/finished_at"],
-  ["sql-insert-once", "alternative: one INSERT of the completed row per step"],
-  ["engine-memory", "engine (Execution, realClock) over a journal that keeps nothing"],
-  ["engine-notimer", "same, clock whose per-step timeout timer is a no-op"],
-  ["engine-sql", "engine over SqlJournal: the instance's per-step path without create/alarm/status"],
-];
-/** A size whose warm-up chain takes longer than this gets fewer measured rounds. */
-const SLOW_CHAIN_MS = 5_000;
-const SLOW_ROUNDS = 3;
+const num = (s) => Number(String(s).replaceAll("_", ""));
+const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const o = {
+  only: list(a.only),
+  engines: ["cairn", "cloudflare", "floor"].filter((e) => list(a.engines).includes(e)),
+  sizes: list(a.sizes).map(num),
+  rounds: num(a.rounds),
+  warmup: num(a.warmup),
+  count: num(a.count),
+  crowdRounds: num(a["crowd-rounds"]),
+  events: num(a.events),
+  napMs: num(a["nap-ms"]),
+  fanout: num(a.fanout),
+  payloads: list(a.payloads).map(num),
+  payloadSteps: num(a["payload-steps"]),
+  resumeSteps: num(a["resume-steps"]),
+  resumeCount: num(a["resume-count"]),
+  napPaceMs: num(a["nap-pace-ms"]),
+  profileN: num(a["profile-n"]),
+  profileInstances: num(a["profile-instances"]),
+  noIndex: a["no-index"],
+};
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50 });
 
-const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(root, "wrangler.toml"), "utf8"))?.[1];
-if (!compatibilityDate) throw new Error("no compatibility_date in wrangler.toml");
-
-// ---- helpers -------------------------------------------------------------------
+// ---- progress on stderr ------------------------------------------------------------
 
 const tty = process.stderr.isTTY;
-function progress(line) {
-  if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-  else process.stderr.write(`${line}\n`);
-}
-function progressDone() {
-  if (tty) process.stderr.write("\r\x1b[2K");
-}
+const t0 = Date.now();
+const stamp = () => `[${String(Math.round((Date.now() - t0) / 1000)).padStart(4)} s]`;
+const progress = (text) => (tty ? process.stderr.write(`\r\x1b[2K${stamp()} ${text}`) : process.stderr.write(`${stamp()} ${text}\n`));
+progress.line = (text) => process.stderr.write(`${tty ? "\r\x1b[2K" : ""}${stamp()} ${text}\n`);
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-function summarise(samples, n) {
-  const ms = samples.map((s) => s.ms);
-  const med = median(ms);
-  return {
-    samplesMs: ms,
-    medianMs: med,
-    minMs: Math.min(...ms),
-    maxMs: Math.max(...ms),
-    medianUsPerStep: (med * 1000) / n,
-    minUsPerStep: (Math.min(...ms) * 1000) / n,
-    maxUsPerStep: (Math.max(...ms) * 1000) / n,
-    nodeWallMs: samples.map((s) => round(s.wallMs, 2)),
-    ...(samples[0]?.polls !== undefined && {
-      polls: samples.map((s) => s.polls),
-      createMs: samples.map((s) => s.createMs),
-      alarmAfterMs: samples.map((s) => s.alarmAfterMs),
-    }),
-  };
-}
-const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const fmtInt = (n) => n.toLocaleString("en-US");
-const fmtMs = (x) => (x >= 100 ? String(Math.round(x)) : String(round(x, 1)));
-const fmtUs = (x) => (Math.abs(x) >= 100 ? String(Math.round(x)) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+// ---- run -----------------------------------------------------------------------------
 
-function workerdVersion() {
+function machine() {
   const require = createRequire(createRequire(import.meta.url).resolve("miniflare"));
   const pkg = require.resolve("workerd/package.json");
-  const version = JSON.parse(readFileSync(pkg, "utf8")).version;
-  let binary = "";
+  let workerd = JSON.parse(readFileSync(pkg, "utf8")).version;
   try {
-    binary = execFileSync(path.join(path.dirname(pkg), "bin", "workerd"), ["--version"], { encoding: "utf8" }).trim();
+    workerd = `${workerd} (${execFileSync(path.join(path.dirname(pkg), "bin", "workerd"), ["--version"], { encoding: "utf8" }).trim()})`;
   } catch {}
-  return { version, binary };
+  return {
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: { count: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown" },
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    loadAverageAtStart: os.loadavg().map((x) => round(x, 2)),
+    node: process.version,
+    workerd,
+    miniflare: JSON.parse(readFileSync(createRequire(import.meta.url).resolve("miniflare/package.json"), "utf8")).version,
+    compatibilityDate: compatibilityDate(root),
+  };
 }
 
 function localDate() {
@@ -115,220 +122,77 @@ function localDate() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-// ---- run -----------------------------------------------------------------------
-
-const tmp = mkdtempSync(path.join(os.tmpdir(), "cairn-bench-"));
-let mf;
-let cleaning;
-/** Stops workerd (Miniflare's child process) and removes the temp dir; once. */
-function cleanup() {
-  cleaning ??= (async () => {
-    try {
-      await mf?.dispose();
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  })();
-  return cleaning;
-}
-// Last resort if the process ends before cleanup() finished.
-process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+let host;
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
-    progressDone();
-    process.stderr.write(`bench: ${signal}, stopping workerd\n`);
-    cleanup().finally(() => process.exit(130));
+    process.stderr.write(`\nbench: ${signal}, stopping workerd\n`);
+    (host?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
-}
-
-async function measure(kind, n) {
-  const t0 = performance.now();
-  const res = await mf.dispatchFetch(`http://bench.local/bench/${kind}?n=${n}${kind === "chain" ? `&pollMs=${POLL_MS}` : ""}`);
-  const wallMs = performance.now() - t0;
-  const body = await res.json();
-  if (!res.ok) throw new Error(`/bench/${kind}?n=${n} → ${res.status}: ${body.error ?? JSON.stringify(body)}`);
-  return { ...body, wallMs };
-}
-
-async function main() {
-  const bundle = path.join(tmp, "worker.js");
-  await esbuild.build({
-    entryPoints: [path.join(here, "worker.ts")],
-    outfile: bundle,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser", "import"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  await esbuild.stop();
-
-  const name = "cairn-bench";
-  const durableObject = (exportName) => ({ type: "durable-object", worker: name, exportName });
-  mf = new Miniflare({
-    workers: [
-      {
-        config: {
-          name,
-          compatibilityDate,
-          manifest: { mainModule: "worker.js", modules: { "worker.js": { type: "esm", contents: readFileSync(bundle, "utf8") } } },
-          env: {
-            WORKFLOW_INSTANCE: durableObject("WorkflowInstance"),
-            RAW_JOURNAL: durableObject("RawJournal"),
-            PROFILE: durableObject("Profile"),
-          },
-          exports: {
-            WorkflowInstance: { type: "durable-object", storage: "sqlite" },
-            RawJournal: { type: "durable-object", storage: "sqlite" },
-            Profile: { type: "durable-object", storage: "sqlite" },
-          },
-        },
-      },
-    ],
-    resourcePersistencePath: path.join(tmp, "state"),
-    cf: false,
-    log: new Log(LogLevel.WARN),
-  });
-  await mf.ready;
-
-  const results = [];
-  for (const n of SIZES) {
-    const label = `n=${fmtInt(n)}`;
-    let rounds = ROUNDS;
-    let slowest = 0;
-    for (let w = 0; w < WARMUP; w++) {
-      progress(`bench ${label}: warm-up ${w + 1}/${WARMUP}`);
-      const warm = await measure("chain", n);
-      await measure("raw", n);
-      slowest = Math.max(slowest, warm.wallMs);
-    }
-    if (slowest > SLOW_CHAIN_MS && rounds > SLOW_ROUNDS) rounds = SLOW_ROUNDS;
-    const cairn = [];
-    const raw = [];
-    for (let r = 0; r < rounds; r++) {
-      // Alternate the two so both see the same machine noise.
-      progress(`bench ${label}: round ${r + 1}/${rounds} cairn`);
-      cairn.push(await measure("chain", n));
-      progress(`bench ${label}: round ${r + 1}/${rounds} raw`);
-      raw.push(await measure("raw", n));
-    }
-    const entry = { n, warmup: WARMUP, rounds, cairn: summarise(cairn, n), raw: summarise(raw, n) };
-    entry.ratio = entry.raw.medianMs > 0 ? entry.cairn.medianMs / entry.raw.medianMs : null;
-    // Marginal cost: the slope from the previous size, free of the fixed cost per run.
-    const previous = results.at(-1);
-    if (previous) {
-      const slope = (key) => ((entry[key].medianMs - previous[key].medianMs) * 1000) / (n - previous.n);
-      entry.marginalUsPerStep = { from: previous.n, cairn: slope("cairn"), raw: slope("raw") };
-    }
-    results.push(entry);
-    progressDone();
-    process.stderr.write(
-      `bench ${label}: cairn ${fmtMs(entry.cairn.medianMs)} ms (${fmtUs(entry.cairn.medianUsPerStep)} µs/step), raw ${fmtMs(entry.raw.medianMs)} ms\n`,
-    );
-  }
-
-  const profile = [];
-  if (PROFILE_N > 0) {
-    const n = PROFILE_N;
-    for (const [variant, what] of PROFILE_VARIANTS) {
-      const samples = [];
-      for (let r = -WARMUP; r < PROFILE_ROUNDS; r++) {
-        progress(`bench profile n=${fmtInt(n)}: ${variant} ${r < 0 ? "warm-up" : `round ${r + 1}/${PROFILE_ROUNDS}`}`);
-        const sample = await measure(`profile/${variant}`, n);
-        if (r >= 0) samples.push(sample);
-      }
-      profile.push({ variant, what, n, rounds: PROFILE_ROUNDS, ...summarise(samples, n) });
-    }
-    progressDone();
-  }
-  return { results, profile };
-}
-
-function table(results) {
-  const head = [
-    "steps",
-    "rounds",
-    "cairn ms med [min–max]",
-    "cairn µs/step med [min–max]",
-    "floor ms med [min–max]",
-    "floor µs/step med [min–max]",
-    "cairn ÷ floor",
-    "marginal µs/step cairn / floor",
-  ];
-  const rows = results.map((r) => [
-    fmtInt(r.n),
-    String(r.rounds),
-    `${fmtMs(r.cairn.medianMs)} [${fmtMs(r.cairn.minMs)}–${fmtMs(r.cairn.maxMs)}]`,
-    `${fmtUs(r.cairn.medianUsPerStep)} [${fmtUs(r.cairn.minUsPerStep)}–${fmtUs(r.cairn.maxUsPerStep)}]`,
-    `${fmtMs(r.raw.medianMs)} [${fmtMs(r.raw.minMs)}–${fmtMs(r.raw.maxMs)}]`,
-    `${fmtUs(r.raw.medianUsPerStep)} [${fmtUs(r.raw.minUsPerStep)}–${fmtUs(r.raw.maxUsPerStep)}]`,
-    r.ratio === null ? "n/a (<1 ms)" : `${round(r.ratio, 1)}×`,
-    r.marginalUsPerStep ? `${fmtUs(r.marginalUsPerStep.cairn)} / ${fmtUs(r.marginalUsPerStep.raw)}` : "–",
-  ]);
-  return grid(head, rows, 2);
-}
-
-function profileTable(profile) {
-  const head = ["variant (fresh object, one RPC)", "ms med [min–max]", "µs/step med", "what it runs"];
-  const rows = profile.map((p) => [p.variant, `${fmtMs(p.medianMs)} [${fmtMs(p.minMs)}–${fmtMs(p.maxMs)}]`, p.variant === "fresh" || p.variant === "schema" ? "(fixed)" : fmtUs(p.medianUsPerStep), p.what]);
-  return grid(head, rows, 0);
-}
-
-/** A plain-text table; the first `right` columns are right-aligned. */
-function grid(head, rows, right) {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < right ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 try {
-  const started = new Date();
-  const { results, profile } = await main();
-  const workerd = workerdVersion();
-  const machine = {
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpus: { count: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown" },
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    node: process.version,
-    workerd: workerd.binary ? `${workerd.version} (${workerd.binary})` : workerd.version,
-    miniflare: JSON.parse(readFileSync(createRequire(import.meta.url).resolve("miniflare/package.json"), "utf8")).version,
-    compatibilityDate,
+  const startedAt = new Date();
+  progress("building the bench Worker and starting workerd");
+  host = await startHost(root, { stateParent: a["state-dir"] });
+  const w = {};
+  // Each workload after the first three starts in a fresh workerd, with nothing of the last one in memory.
+  const fresh = async () => {
+    progress("restarting workerd");
+    await host.restart();
   };
-  const method = [
-    "One workerd process via the Miniflare API; bench/worker.ts (Cairn's createApp + WorkflowInstance subclass with a bench-chain workflow, and RawJournal) bundled with esbuild; SQLite-backed Durable Objects persisted to a temp dir, removed afterwards.",
-    `cairn: GET /bench/chain?n=N in the Worker creates a fresh instance through the WorkflowInstance stub's create() RPC (which starts the run at once; the alarm serves timers and recovery), then polls a one-row status RPC (after a setTimeout(${POLL_MS}) each) until the status is final; time from before create() to the poll that saw 'completed'. bench-chain runs N sequential step.do('step', () => i) and returns { steps, last }. After timing, the run is checked: status completed, output right, N completed journal rows.`,
-    "floor: GET /bench/raw?n=N makes one RPC to a fresh SQLite-backed RawJournal object that creates a table and inserts N rows (seq, name, result JSON) with ctx.storage.sql.exec, then counts them; time around that RPC.",
-    "Times are Date.now() deltas in the Worker (1 ms resolution; workerd advances the clock across I/O, and each timed interval ends at an RPC return). nodeWallMs is the same request timed from Node with performance.now(), including the HTTP hop.",
-    `Per size: ${WARMUP} warm-up round(s) of each, discarded, then ${ROUNDS} measured rounds (${SLOW_ROUNDS} when a warm-up chain exceeds ${SLOW_CHAIN_MS} ms), alternating cairn and floor. Medians, min and max over the measured rounds; µs/step = ms × 1000 / N; ratio = cairn median ÷ floor median.`,
-  ];
-  if (profile.length) {
-    method.push(
-      `profile: GET /bench/profile/<variant>?n=${PROFILE_N} runs one piece of Cairn's step path in a fresh Profile object (one RPC, timed around it like the floor), ${WARMUP} warm-up + ${PROFILE_ROUNDS} measured rounds each; see PROFILE_VARIANTS in bench/worker.ts.`,
-    );
+  const run = async (id, fn) => {
+    if (o.only.includes(id)) w[id] = await fn();
+  };
+  await run("W1", () => workloads.w1(host, o, progress));
+  await run("W3", () => workloads.w3(host, o, progress));
+  await run("W6", () => workloads.w6(host, o, progress));
+  await run("W5", async () => (await fresh(), workloads.w5(host, o, progress)));
+  if (o.only.includes("W2") || o.only.includes("W8")) {
+    const { w2, w8 } = await workloads.w2(host, o, progress);
+    if (o.only.includes("W2")) w.W2 = w2;
+    if (o.only.includes("W8") && w8) w.W8 = w8;
   }
-  const out = { date: localDate(), startedAt: started.toISOString(), machine, method, results, profile };
+  await run("W4", () => workloads.w4(host, o, progress));
+  const profile = o.only.includes("profile") && o.engines.includes("cairn") ? (await fresh(), await workloads.profile(host, o, progress)) : undefined;
+  await run("W7", async () => (await fresh(), workloads.w7(host, o, progress)));
+  await host.stop();
+
+  const result = {
+    date: localDate(),
+    startedAt: startedAt.toISOString(),
+    durationS: Math.round((Date.now() - t0) / 1000),
+    machine: machine(),
+    options: { ...o, quick: a.quick, stateDir: a["state-dir"] },
+    method: methodLines(o, host.indexStatements, a["state-dir"]),
+    workloads: w,
+    profile,
+  };
+  const tables = buildTables(result);
   const dir = path.join(here, "results");
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${out.date}.json`);
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-
-  console.log(`Cairn sequential step.do chain vs raw SQLite DO floor (${machine.os}, ${machine.cpus.count}× ${machine.cpus.model}, node ${machine.node}, workerd ${workerd.version})`);
-  console.log(table(results));
-  console.log(
-    "ms: workerd's clock inside the Worker, 1 ms resolution. marginal: slope between the medians of consecutive sizes (coarse below 1,000 steps).",
-  );
-  if (profile.length) {
-    console.log(`\nWhere a step's time goes (n=${fmtInt(PROFILE_N)}, ${PROFILE_ROUNDS} rounds):`);
-    console.log(profileTable(profile));
+  // A partial or what-if run never overwrites the day's full results.
+  const partial = ALL.every((id) => o.only.includes(id)) && o.engines.length === 3 ? [] : [...o.only, ...o.engines];
+  const otherState = a["state-dir"] !== DEFAULT_STATE_DIR;
+  const suffix = [...(a.quick ? ["quick"] : []), ...(o.noIndex ? ["no-index"] : []), ...(otherState ? [`state-${path.basename(a["state-dir"])}`] : []), ...partial]
+    .map((x) => `-${x}`)
+    .join("");
+  const file = path.join(dir, `${result.date}${suffix}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const writesDocs = !a.quick && !a["no-docs"] && !o.noIndex && !otherState && !partial.length;
+  if (writesDocs) {
+    const docs = path.join(root, "docs");
+    mkdirSync(docs, { recursive: true });
+    await writeChart(w.W1, o.engines, path.join(docs, "benchmarks-w1.png"));
+    writeDocs(path.join(docs, "benchmarks.md"), result, tables, "benchmarks-w1.png");
   }
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  const m = result.machine;
+  console.log(`Cairn vs Cloudflare Workflows (local engine) vs floor — ${m.os}, ${m.cpus.count}× ${m.cpus.model}, Node ${m.node}, workerd ${m.workerd}\n`);
+  console.log(tables.map(toText).join("\n\n"));
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}${writesDocs ? ", docs/benchmarks.md, docs/benchmarks-w1.png" : ""}`);
 } catch (error) {
-  progressDone();
+  process.stderr.write("\n");
   console.error("bench failed:", error);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await host?.stop();
 }

@@ -1,0 +1,86 @@
+/**
+ * Profiling only: pieces of Cairn's per-step path, each run in a fresh object by one
+ * RPC, so that their costs can be told apart (`npm run bench -- --only profile`).
+ *
+ * - `fresh`: nothing: the cost of reaching a new object.
+ * - `schema`: Cairn's schema migration in a fresh object.
+ * - `journal`: SqlJournal.save() twice per step (running, then completed), no engine.
+ * - `engine-memory`: the engine (Execution, real clock) over a journal that keeps nothing.
+ * - `engine-sql`: the engine over SqlJournal on this object's SQLite, as the instance
+ *   runs it, minus the API, create(), the alarm and the status bookkeeping.
+ * - `replay`: after `engine-sql` built the journal (untimed), a new Execution loads
+ *   it and replays every step: what a resume after eviction costs, minus the restart.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { Execution, realClock, type JournalStore } from "../../src/engine/index.js";
+import { SqlJournal } from "../../src/instance/journal.js";
+import { migrate } from "../../src/instance/schema.js";
+import { Sql } from "../../src/instance/sql.js";
+import { benchWorkflow } from "./cairn.js";
+
+export const PROFILE_VARIANTS = ["fresh", "schema", "journal", "engine-memory", "engine-sql", "replay"] as const;
+export type ProfileVariant = (typeof PROFILE_VARIANTS)[number];
+
+class NullJournal implements JournalStore {
+  load() {
+    return [];
+  }
+  save() {}
+  saveAttempt() {}
+  takeEvent() {
+    return undefined;
+  }
+}
+
+export class Profile extends DurableObject {
+  private readonly sql = new Sql(this.ctx.storage.sql);
+
+  private execution(store: JournalStore, n: number): Execution {
+    const input = { id: "profile", input: JSON.stringify({ body: "chain", steps: n }), createdAt: Date.now() };
+    return new Execution(benchWorkflow, input, store, realClock);
+  }
+
+  /** The schema as migrate() leaves it, as one script (for the `schema-squashed` rung). */
+  finalSchema(): string {
+    this.ctx.storage.transactionSync(() => migrate(this.sql));
+    const rows = this.sql.all<{ sql: string }>("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY rowid");
+    const version = this.sql.one<{ version: number }>("SELECT version FROM schema_version")!.version;
+    return [...rows.map((r) => r.sql), `INSERT INTO schema_version (version) VALUES (${version})`].join(";\n");
+  }
+
+  squashed(script: string): { rows: number } {
+    this.ctx.storage.transactionSync(() => this.sql.run(script));
+    return { rows: 0 };
+  }
+
+  async run(variant: ProfileVariant, n: number): Promise<{ rows: number }> {
+    if (variant === "fresh") return { rows: 0 };
+    this.ctx.storage.transactionSync(() => migrate(this.sql));
+    if (variant === "schema") return { rows: 0 };
+    const journal = new SqlJournal(this.sql);
+    if (variant === "journal") {
+      const now = Date.now();
+      for (let seq = 0; seq < n; seq++) {
+        const record = { seq, name: "step", count: seq + 1, kind: "do" as const, status: "running" as const, attempts: 1, startedAt: now, attemptStartedAt: now };
+        journal.save(record);
+        journal.save({ ...record, status: "completed", result: JSON.stringify(seq), finishedAt: now });
+      }
+    } else {
+      const outcome = await this.execution(variant === "engine-memory" ? new NullJournal() : journal, n).advance();
+      if (outcome.kind !== "completed") throw new Error(`profile ${variant}: ${JSON.stringify(outcome)}`);
+    }
+    return this.rows();
+  }
+
+  /** The timed half of `replay`: a new execution over the journal `run("engine-sql")` left. */
+  async replay(n: number): Promise<{ rows: number }> {
+    const execution = this.execution(new SqlJournal(this.sql), n);
+    const outcome = await execution.advance();
+    if (outcome.kind !== "completed" || execution.replayLength !== n) throw new Error(`replay: ${JSON.stringify(outcome)} after ${execution.replayLength} records`);
+    return this.rows();
+  }
+
+  private rows(): { rows: number } {
+    return { rows: this.sql.one<{ rows: number }>("SELECT COUNT(*) AS rows FROM steps")!.rows };
+  }
+}
