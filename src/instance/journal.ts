@@ -139,17 +139,6 @@ export class SqlJournal implements JournalStore {
       error: JSON.parse(row.error) as ErrorRecord,
     }));
   }
-
-  /** The earliest timer of the instance, if any. */
-  nextTimer(): number | undefined {
-    const row = this.sql.one<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers");
-    return row?.due ?? undefined;
-  }
-
-  clearStepTimers(): void {
-    this.sql.run("DELETE FROM timers WHERE key LIKE 'step:%'");
-    this.timed.clear();
-  }
 }
 
 function toRecord(row: StepRow): StepRecord {
@@ -171,17 +160,7 @@ function toRecord(row: StepRow): StepRecord {
   return record;
 }
 
+/** A finished row read without its times and timer columns, which a replay does not need. */
 function toFinishedRecord(row: FinishedRow): StepRecord {
-  const record: StepRecord = {
-    seq: row.seq,
-    name: row.name,
-    count: row.count,
-    kind: row.kind as StepKind,
-    status: row.status as StepStatus,
-    attempts: row.attempts,
-    startedAt: row.started_at,
-  };
-  if (row.result !== null) record.result = row.result;
-  if (row.error !== null) record.error = JSON.parse(row.error) as ErrorRecord;
-  return record;
+  return toRecord({ ...row, attempt_started_at: null, finished_at: null, due_at: null, event_type: null });
 }
