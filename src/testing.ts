@@ -17,7 +17,8 @@
  */
 import { toMs, type Duration } from "./engine/durations.js";
 import { JournaledError, type ErrorRecord } from "./engine/errors.js";
-import { CHILD_EVENT_PREFIX, Execution, type ChildFinished, type ChildStart, type Clock, type Outcome, type Services } from "./engine/execution.js";
+import { Execution } from "./engine/execution.js";
+import { CHILD_EVENT_PREFIX, type ChildFinished, type ChildStart, type Clock, type Outcome, type Services } from "./engine/host.js";
 import { MemoryJournal, type StepRecord } from "./engine/journal.js";
 import { parseResult } from "./engine/serialize.js";
 import type { WorkflowDefinition } from "./engine/types.js";

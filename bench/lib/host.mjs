@@ -26,8 +26,25 @@ export function compatibilityDate(root) {
   return date;
 }
 
+/** Bundles a Worker entry into one ES module for workerd, as wrangler would. */
+export async function bundleWorker(entry, outfile) {
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser", "import"],
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "warning",
+  });
+  await esbuild.stop();
+}
+
 /** The D1 migrations drizzle-kit wrote, in order, as single statements. */
-function migrationStatements(root) {
+export function migrationStatements(root) {
   const dir = path.join(root, "migrations");
   let files = [];
   try {
@@ -50,19 +67,7 @@ function migrationStatements(root) {
 export async function startHost(root, { stateParent = os.tmpdir(), inspectorPort } = {}) {
   const tmp = mkdtempSync(path.join(stateParent, "cairn-bench-"));
   const bundle = path.join(tmp, "worker.js");
-  await esbuild.build({
-    entryPoints: [path.join(root, "bench/worker/index.ts")],
-    outfile: bundle,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser", "import"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  await esbuild.stop();
+  await bundleWorker(path.join(root, "bench/worker/index.ts"), bundle);
 
   const durableObject = (exportName) => ({ type: "durable-object", worker: NAME, exportName });
   const options = {

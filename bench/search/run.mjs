@@ -4,46 +4,36 @@
  * `GET /api/instances` and `GET /api/stats` through Cairn's real API, in one workerd
  * process started with the Miniflare API. Prints p50/p95 per query.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { bundleWorker, compatibilityDate, migrationStatements } from "../lib/host.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const SEED_BATCH = 500;
 const REPEATS = 40;
+/** The API refuses to run open: the benchmark's Worker gets a token of its own. */
+const TOKEN = `bench-${Math.random().toString(36).slice(2)}`;
 const progress = (line) => process.stderr.write(`bench:search ${line}\n`);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "cairn-search-"));
 let mf;
 try {
-  await esbuild.build({
-    entryPoints: [path.join(root, "bench/search/worker.ts")],
-    outfile: path.join(tmp, "worker.js"),
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser", "import"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  await esbuild.stop();
-  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(root, "wrangler.toml"), "utf8"))[1];
+  await bundleWorker(path.join(root, "bench/search/worker.ts"), path.join(tmp, "worker.js"));
   mf = new Miniflare({
     workers: [
       {
         config: {
           name: "cairn-search",
-          compatibilityDate,
+          compatibilityDate: compatibilityDate(root),
           manifest: { mainModule: "worker.js", modules: { "worker.js": { type: "esm", contents: readFileSync(path.join(tmp, "worker.js"), "utf8") } } },
           env: {
             DB: { type: "d1", id: "cairn-search-index" },
+            API_TOKEN: { type: "json", value: TOKEN },
             WORKFLOW_INSTANCE: { type: "durable-object", worker: "cairn-search", exportName: "WorkflowInstance" },
           },
           exports: { WorkflowInstance: { type: "durable-object", storage: "sqlite" } },
@@ -58,17 +48,14 @@ try {
 
   const call = async (route, init) => {
     const t0 = performance.now();
-    const res = await mf.dispatchFetch(`http://bench.local${route}`, init);
+    const res = await mf.dispatchFetch(`http://bench.local${route}`, { ...init, headers: { authorization: `Bearer ${TOKEN}` } });
     const body = await res.json();
     const ms = performance.now() - t0;
     if (!res.ok) throw new Error(`${route} → ${res.status}: ${JSON.stringify(body)}`);
     return { body, ms };
   };
 
-  const statements = readdirSync(path.join(root, "migrations"))
-    .filter((f) => f.endsWith(".sql"))
-    .sort()
-    .flatMap((f) => readFileSync(path.join(root, "migrations", f), "utf8").split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean));
+  const statements = migrationStatements(root);
   await call("/migrate", { method: "POST", body: JSON.stringify(statements) });
 
   const seedStart = performance.now();

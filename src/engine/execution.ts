@@ -20,11 +20,16 @@ import {
   toErrorRecord,
   type ErrorRecord,
 } from "./errors.js";
-import type { InboxEvent, JournalStore, StepKind, StepRecord } from "./journal.js";
+import type { JournalStore, StepKind, StepRecord } from "./journal.js";
 import { backoffMs, resolvePolicy, type RetryPolicy, type StepConfig } from "./retry.js";
 import { toMs } from "./durations.js";
 import { serializeResult, parseResult } from "./serialize.js";
-import type { WaitingFor } from "./status.js";
+
+export const DEFAULT_EVENT_TIMEOUT = "24 hours";
+export const DEFAULT_WEBHOOK_EXPIRY = "7 days";
+export const DEFAULT_WEBHOOK_EVENT_TYPE = "webhook";
+import { CHILD_EVENT_PREFIX, type ChildFinished, type Clock, type InstanceInput, type Outcome, type Services } from "./host.js";
+import { childIdFor, describeWait, eventResult, newRecord, roundTrip, toReceivedEvent, toTimestamp } from "./records.js";
 import type {
   ChildOptions,
   DoOptions,
@@ -37,66 +42,6 @@ import type {
   WorkflowStep,
 } from "./types.js";
 
-/** Time as the engine sees it; the Durable Object passes the real clock, tests a virtual one. */
-export interface Clock {
-  now(): number;
-  /** Calls `fn` after `ms` while the execution is in memory; returns a cancel function. */
-  setTimer(ms: number, fn: () => void): () => void;
-  /** Resolves after one turn of the event loop (a macrotask), so pending microtasks have run. */
-  yield(): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimer(ms, fn) {
-    const handle = setTimeout(fn, ms);
-    return () => clearTimeout(handle);
-  },
-  yield: () => new Promise((resolve) => setTimeout(resolve, 0)),
-};
-
-export type Outcome =
-  | { kind: "completed"; output?: string }
-  | { kind: "failed"; error: ErrorRecord }
-  /** Every step call is waiting; `wakeAt` is the earliest time one can go on. */
-  | { kind: "suspended"; wakeAt?: number; waitingFor?: WaitingFor };
-
-export interface InstanceInput {
-  id: string;
-  /** JSON text of the input; absent for none. */
-  input?: string;
-  createdAt: number;
-}
-
-export const DEFAULT_EVENT_TIMEOUT = "24 hours";
-export const DEFAULT_WEBHOOK_EXPIRY = "7 days";
-export const DEFAULT_WEBHOOK_EVENT_TYPE = "webhook";
-
-/** What the host lends the engine: signing webhook URLs needs its secret and public URL. */
-/** What the engine asks the host to start for `step.child`; creating the same id again must do nothing. */
-export interface ChildStart {
-  id: string;
-  workflow: string;
-  /** JSON text of the input. */
-  input?: string;
-}
-
-/** The event a finished child sends its parent (type `CHILD_EVENT_PREFIX + childId`). */
-export interface ChildFinished {
-  status: "completed" | "failed" | "terminated";
-  /** JSON text of the output. */
-  output?: string;
-  error?: ErrorRecord;
-}
-
-export const CHILD_EVENT_PREFIX = "cairn.child:";
-
-export interface Services {
-  startChild?(child: ChildStart): Promise<void>;
-  mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
-  /** For tests: answer an attempt of a step instead of running its function. */
-  mockStep?(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined;
-}
 const MAX_NAME_LENGTH = 256;
 const MAX_EVENT_TYPE_LENGTH = 100;
 /** The policy of a step.do without config, resolved once: parsing its durations per step showed in profiles. */
@@ -844,68 +789,10 @@ class AttemptSignal {
   }
 }
 
-/**
- * The JSON round trip of `value`, whose JSON text is `text`, without parsing where
- * it cannot differ: strings, booleans, null and finite numbers other than -0.
- */
-function roundTrip(value: unknown, text: string | undefined): unknown {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return value;
-    case "number":
-      return Number.isFinite(value) && !Object.is(value, -0) ? value : parseResult(text);
-    default:
-      return value === null ? null : parseResult(text);
-  }
-}
-
 interface DoCall {
   fn: (ctx: StepContext) => unknown;
   policy: RetryPolicy;
   record: StepRecord;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
-}
-
-function newRecord(seq: number, name: string, count: number, kind: StepKind, now: number): StepRecord {
-  return { seq, name, count, kind, status: "running", attempts: 0, startedAt: now };
-}
-
-function toTimestamp(name: string, value: Date | number | string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : value;
-  if (typeof ms !== "number" || !Number.isFinite(ms)) {
-    throw new InvalidStepError(`step.sleepUntil("${name}") needs a Date, an epoch in milliseconds or an ISO time, got ${String(value)}`);
-  }
-  return ms;
-}
-
-function eventResult(event: InboxEvent): string {
-  const timestamp = JSON.stringify(new Date(event.timestamp).toISOString());
-  return `{"type":${JSON.stringify(event.type)},"id":${JSON.stringify(event.id)},"timestamp":${timestamp}${event.payload === undefined ? "" : `,"payload":${event.payload}`}}`;
-}
-
-function toReceivedEvent(result: string | undefined): ReceivedEvent {
-  const parsed = parseResult(result) as Omit<ReceivedEvent, "timestamp"> & { timestamp: string };
-  return { type: parsed.type, id: parsed.id, payload: parsed.payload, timestamp: new Date(parsed.timestamp) };
-}
-
-function describeWait(record: StepRecord): WaitingFor {
-  const until = record.dueAt === undefined ? undefined : new Date(record.dueAt).toISOString();
-  if (record.kind === "child") {
-    return { kind: "child", step: record.name, childId: record.eventType!.slice(CHILD_EVENT_PREFIX.length), ...(until && { until }) };
-  }
-  const kind = record.status === "waiting" ? "event" : record.status === "retrying" ? "retry" : "sleep";
-  return { kind, step: record.name, ...(until && { until }), ...(record.eventType && { eventType: record.eventType }) };
-}
-
-/** A child's default id: the parent's id and the step, so every replay names the same child. */
-export function childIdFor(parentId: string, name: string, count: number): string {
-  const step = name.replace(/[^A-Za-z0-9._~-]+/g, "-").replace(/^-+|-+$/g, "") || "child";
-  const id = `${parentId}:${step}:${count}`;
-  if (id.length <= 100) return id;
-  // Too long for an id: keep a readable prefix and a digest of the whole.
-  let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (Math.imul(hash, 31) + id.charCodeAt(i)) >>> 0;
-  return `${id.slice(0, 88)}:${hash.toString(36).padStart(7, "0")}`;
 }

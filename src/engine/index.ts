@@ -2,6 +2,8 @@
 export * from "./durations.js";
 export * from "./errors.js";
 export * from "./execution.js";
+export * from "./host.js";
+export { childIdFor } from "./records.js";
 export * from "./journal.js";
 export * from "./retry.js";
 export * from "./serialize.js";

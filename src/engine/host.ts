@@ -1,0 +1,63 @@
+/**
+ * The contract between the engine and its host (the Durable Object, or the test
+ * kit): the clock it reads, the outcome it reports, and the services it borrows.
+ */
+import type { ErrorRecord } from "./errors.js";
+import type { WaitingFor } from "./status.js";
+
+/** Time as the engine sees it; the Durable Object passes the real clock, tests a virtual one. */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` after `ms` while the execution is in memory; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+  /** Resolves after one turn of the event loop (a macrotask), so pending microtasks have run. */
+  yield(): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimer(ms, fn) {
+    const handle = setTimeout(fn, ms);
+    return () => clearTimeout(handle);
+  },
+  yield: () => new Promise((resolve) => setTimeout(resolve, 0)),
+};
+
+export type Outcome =
+  | { kind: "completed"; output?: string }
+  | { kind: "failed"; error: ErrorRecord }
+  /** Every step call is waiting; `wakeAt` is the earliest time one can go on. */
+  | { kind: "suspended"; wakeAt?: number; waitingFor?: WaitingFor };
+
+export interface InstanceInput {
+  id: string;
+  /** JSON text of the input; absent for none. */
+  input?: string;
+  createdAt: number;
+}
+
+/** What the engine asks the host to start for `step.child`; creating the same id again must do nothing. */
+export interface ChildStart {
+  id: string;
+  workflow: string;
+  /** JSON text of the input. */
+  input?: string;
+}
+
+/** The event a finished child sends its parent (type `CHILD_EVENT_PREFIX + childId`). */
+export interface ChildFinished {
+  status: "completed" | "failed" | "terminated";
+  /** JSON text of the output. */
+  output?: string;
+  error?: ErrorRecord;
+}
+
+export const CHILD_EVENT_PREFIX = "cairn.child:";
+
+/** What the host lends the engine: starting children, signing webhook URLs (its secret and public URL), and for tests, mocks. */
+export interface Services {
+  startChild?(child: ChildStart): Promise<void>;
+  mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
+  /** For tests: answer an attempt of a step instead of running its function. */
+  mockStep?(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined;
+}
