@@ -31,7 +31,7 @@ import {
 } from "../engine/index.js";
 import type { Env } from "../env.js";
 import { signHookToken } from "../hooks/token.js";
-import { indexDb, pushInstance, removeInstance } from "../index-db/queries.js";
+import { indexDb, pushInstance, removeInstance, type IndexDb } from "../index-db/queries.js";
 import { LEASE_CHECK_MS } from "../flow/gate.js";
 import { retentionMs, type WorkflowDefinition, type WorkflowRegistry } from "../workflow.js";
 import { notifyParent, runningChildren, startChild, terminateChildren } from "./family.js";
@@ -47,7 +47,7 @@ import type {
   SendEventRequest,
   SendEventResult,
 } from "./rpc.js";
-import { hasSchema, migrate } from "./schema.js";
+import { hasSchema, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 import { Sql } from "./sql.js";
 import { Timers } from "./timers.js";
 import { toInstanceView, type InstanceRow } from "./view.js";
@@ -74,7 +74,9 @@ export class WorkflowInstance extends DurableObject<Env> {
   private execution?: Execution;
   private driving = false;
   private created = false;
+  private index?: IndexDb;
   private pushing?: Promise<void>;
+  private pushQueued = false;
   private pushAgain = false;
   private pushFailures = 0;
   /** Set while the instance deletes itself: nothing may write to the index meanwhile. */
@@ -118,18 +120,20 @@ export class WorkflowInstance extends DurableObject<Env> {
       return { ok: true, created: false, instance: summary(existing) };
     }
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      migrate(this.sql);
-      this.sql.run(
-        `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+    const row = this.ctx.storage.transactionSync(() => {
+      migrate(this.sql, this.created);
+      const inserted = this.sql.one<InstanceRow>(
+        `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
         request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null, request.origin ?? null,
-      );
-      this.outbox.record(this.row(true)!);
+      )!;
+      this.outbox.record(inserted);
       this.timers.set("outbox", now + OUTBOX_LEASE_MS);
+      return inserted;
     });
+    this.created = true;
     this.kick();
     this.pushIndexSoon();
-    return { ok: true, created: true, instance: summary(this.row()!) };
+    return { ok: true, created: true, instance: summary(row) };
   }
 
   async describe(): Promise<InstanceView | null> {
@@ -481,8 +485,25 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   // ---- the index ---------------------------------------------------------------------
 
-  /** Pushes the newest outbox row to D1 in the background; one push at a time. */
+  /**
+   * Pushes the newest outbox row to D1 in the background, one push at a time. The
+   * push waits for the work under way to finish first (a timer of 0 ms), so the
+   * changes of one burst (created, running, completed) reach D1 as one write.
+   */
   private pushIndexSoon(): void {
+    if (this.deleting || this.pushQueued) return;
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushQueued = true;
+    setTimeout(() => {
+      this.pushQueued = false;
+      this.startPush();
+    }, 0);
+  }
+
+  private startPush(): void {
     if (this.deleting) return;
     if (this.pushing) {
       this.pushAgain = true;
@@ -502,7 +523,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     const row = this.outbox.newest();
     if (!row) return;
     try {
-      await pushInstance(indexDb(this.indexDatabase()), row);
+      await pushInstance(this.indexClient(), row);
     } catch (error) {
       // D1 is unavailable or refused the write: keep the row and try again through the alarm.
       this.pushFailures++;
@@ -522,13 +543,18 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
   }
 
+  private indexClient(): IndexDb {
+    this.index ??= indexDb(this.indexDatabase());
+    return this.index;
+  }
+
   /** Removes the index row, then every byte of storage. Used by delete and by retention. */
   private async purge(): Promise<DeleteResult> {
     const { id, slot } = this.row()!;
     this.deleting = true;
     try {
       await this.pushing;
-      await removeInstance(indexDb(this.indexDatabase()), id);
+      await removeInstance(this.indexClient(), id);
       // A deleted instance holds no slot (the gate's lease check would free it too, later).
       if (slot !== null) await this.gate(slot).release(id).catch(() => undefined);
     } catch (error) {
@@ -546,12 +572,16 @@ export class WorkflowInstance extends DurableObject<Env> {
   // ---- storage ---------------------------------------------------------------------
 
   private hasInstance(): boolean {
-    this.created ||= hasSchema(this.sql);
-    return this.created;
+    if (this.created) return true;
+    if (!hasSchema(this.sql)) return false;
+    // An object created under an older schema catches up the first time it is touched after a deploy.
+    if (schemaVersion(this.sql) < SCHEMA_VERSION) this.ctx.storage.transactionSync(() => migrate(this.sql, true));
+    this.created = true;
+    return true;
   }
 
-  private row(known = false): InstanceRow | undefined {
-    return known || this.hasInstance() ? this.sql.one<InstanceRow>("SELECT * FROM instance LIMIT 1") : undefined;
+  private row(): InstanceRow | undefined {
+    return this.hasInstance() ? this.sql.one<InstanceRow>("SELECT * FROM instance LIMIT 1") : undefined;
   }
 
   private journal(): SqlJournal {
@@ -573,9 +603,10 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
     const now = Date.now();
     if (fields.reset) this.sql.run("UPDATE instance SET output = NULL, error = NULL, completed_at = NULL");
-    this.sql.run(
+    const updated = this.sql.one<InstanceRow>(
       `UPDATE instance SET status = ?, updated_at = ?, version = version + 1,
-         output = COALESCE(?, output), error = COALESCE(?, error), waiting_for = ?, completed_at = COALESCE(?, completed_at)`,
+         output = COALESCE(?, output), error = COALESCE(?, error), waiting_for = ?, completed_at = COALESCE(?, completed_at)
+       RETURNING *`,
       to,
       now,
       fields.output ?? null,
@@ -583,7 +614,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       fields.waitingFor ? JSON.stringify(fields.waitingFor) : null,
       fields.completedAt ?? null,
     );
-    this.outbox.record(this.row()!);
+    this.outbox.record(updated!);
     if (this.timers.get("outbox") === undefined) this.timers.set("outbox", now + OUTBOX_LEASE_MS);
   }
 }
