@@ -48,7 +48,7 @@ import type {
   SendEventResult,
 } from "./rpc.js";
 import { hasSchema, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
-import { Sql } from "./sql.js";
+import { Sql, type SqlValue } from "./sql.js";
 import { Timers } from "./timers.js";
 import { toInstanceView, type InstanceRow } from "./view.js";
 
@@ -71,6 +71,8 @@ export class WorkflowInstance extends DurableObject<Env> {
   private readonly timers: Timers;
   private readonly outbox: Outbox;
   private store?: SqlJournal;
+  /** The instance row as last read or written; every write of the row goes through updateInstance(). */
+  private current?: InstanceRow;
   private execution?: Execution;
   private driving = false;
   private created = false;
@@ -131,6 +133,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       return inserted;
     });
     this.created = true;
+    this.current = row;
     this.kick();
     this.pushIndexSoon();
     return { ok: true, created: true, instance: summary(row) };
@@ -189,7 +192,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     const children = this.hasInstance() ? runningChildren(this.sql) : [];
     const result = await this.act("terminate", () => {
       if (request.rollback) {
-        this.sql.run("UPDATE instance SET stopping = 'rollback'");
+        this.updateInstance("stopping = 'rollback'");
         this.execution?.compensate(new TerminatedError("terminated with rollback"));
         if (this.row()!.status === "paused") this.transition("running", {});
         this.kick();
@@ -249,6 +252,7 @@ export class WorkflowInstance extends DurableObject<Env> {
         // Start over from storage: whatever the failure left in memory is not trusted.
         this.execution = undefined;
         this.store = undefined;
+        this.current = undefined;
       }
       await this.ctx.storage.setAlarm(Date.now() + delay);
     }
@@ -344,6 +348,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       console.error(`instance ${row.id}: drive failed, replaying in ${DRIVE_ERROR_RETRY_MS} ms:`, error);
       this.execution = undefined;
       this.store = undefined;
+      this.current = undefined;
       this.driving = false;
       await this.ctx.storage.setAlarm(Date.now() + DRIVE_ERROR_RETRY_MS);
       return;
@@ -394,7 +399,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       this.timers.set("slot", Date.now() + LEASE_CHECK_MS);
       return false;
     }
-    this.sql.run("UPDATE instance SET slot = ?", gate);
+    this.updateInstance("slot = ?", gate);
     this.timers.clear("slot");
     return true;
   }
@@ -406,7 +411,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     try {
       await this.gate(row.slot).release(row.id);
       if (!this.hasInstance()) return;
-      this.sql.run("UPDATE instance SET slot = NULL");
+      this.updateInstance("slot = NULL");
       this.timers.clear("release");
     } catch (error) {
       console.warn(`instance ${row.id}: could not release its slot, retrying: ${String(error)}`);
@@ -565,6 +570,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.created = false;
+    this.current = undefined;
     this.deleting = false;
     return { ok: true };
   }
@@ -581,7 +587,15 @@ export class WorkflowInstance extends DurableObject<Env> {
   }
 
   private row(): InstanceRow | undefined {
-    return this.hasInstance() ? this.sql.one<InstanceRow>("SELECT * FROM instance LIMIT 1") : undefined;
+    if (!this.hasInstance()) return undefined;
+    this.current ??= this.sql.one<InstanceRow>("SELECT * FROM instance LIMIT 1");
+    return this.current;
+  }
+
+  /** Changes the instance row (`set`: the SET clause); returns the row as written, and keeps it. */
+  private updateInstance(set: string, ...params: SqlValue[]): InstanceRow {
+    this.current = this.sql.one<InstanceRow>(`UPDATE instance SET ${set} RETURNING *`, ...params);
+    return this.current!;
   }
 
   private journal(): SqlJournal {
@@ -602,11 +616,10 @@ export class WorkflowInstance extends DurableObject<Env> {
       throw new Error(`instance ${row.id}: illegal status change ${row.status} → ${to}`);
     }
     const now = Date.now();
-    if (fields.reset) this.sql.run("UPDATE instance SET output = NULL, error = NULL, completed_at = NULL");
-    const updated = this.sql.one<InstanceRow>(
-      `UPDATE instance SET status = ?, updated_at = ?, version = version + 1,
-         output = COALESCE(?, output), error = COALESCE(?, error), waiting_for = ?, completed_at = COALESCE(?, completed_at)
-       RETURNING *`,
+    if (fields.reset) this.updateInstance("output = NULL, error = NULL, completed_at = NULL");
+    const updated = this.updateInstance(
+      `status = ?, updated_at = ?, version = version + 1,
+         output = COALESCE(?, output), error = COALESCE(?, error), waiting_for = ?, completed_at = COALESCE(?, completed_at)`,
       to,
       now,
       fields.output ?? null,
@@ -614,7 +627,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       fields.waitingFor ? JSON.stringify(fields.waitingFor) : null,
       fields.completedAt ?? null,
     );
-    this.outbox.record(updated!);
+    this.outbox.record(updated);
     if (this.timers.get("outbox") === undefined) this.timers.set("outbox", now + OUTBOX_LEASE_MS);
   }
 }
