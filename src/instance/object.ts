@@ -5,7 +5,9 @@
  *
  * A drive runs the execution until each step call waits again. Creating an
  * instance and an event for a waiting step start a drive at once; every timer
- * starts one through the alarm. While a drive runs, the alarm is kept a few seconds
+ * starts one through the alarm. A timer due soon also gets an in-memory wake-up,
+ * which runs the alarm's handler on time while the object stays loaded; the alarm
+ * stays set behind it for when the object does not. While a drive runs, the alarm is kept a few seconds
  * ahead (the recovery lease), so a drive cut short by a crash or an eviction is
  * resumed by the alarm. While the object stays in memory the execution stays too,
  * so a wake-up continues the workflow where it stopped; after an eviction or a
@@ -65,6 +67,12 @@ const ALARM_ERROR_MAX_BACKOFF_MS = 60_000;
 /** A status change must reach the index by then, or the alarm pushes it again. */
 const OUTBOX_LEASE_MS = 10_000;
 const OUTBOX_MAX_BACKOFF_MS = 60_000;
+/**
+ * A timer due within this long also gets an in-memory wake-up (setTimeout): on time
+ * while the object stays loaded, where the platform's alarm queues behind the
+ * object's other work. The alarm remains set for when the object is evicted first.
+ */
+const WAKE_TIMER_MAX_MS = 5_000;
 
 export class WorkflowInstance extends DurableObject<Env> {
   private readonly sql: Sql;
@@ -84,6 +92,10 @@ export class WorkflowInstance extends DurableObject<Env> {
   /** Set while the instance deletes itself: nothing may write to the index meanwhile. */
   private deleting = false;
   private alarmFailures = 0;
+  /** The in-memory wake-up for the next timer, if it is due soon. */
+  private wakeTimer?: ReturnType<typeof setTimeout>;
+  /** The alarm handler under way: the platform's alarm and the wake-up take turns. */
+  private alarmRun?: Promise<void>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -241,6 +253,16 @@ export class WorkflowInstance extends DurableObject<Env> {
    * instead, later each time, so the instance always gets another chance.
    */
   override async alarm(): Promise<void> {
+    while (this.alarmRun) await this.alarmRun;
+    this.alarmRun = this.handleAlarm();
+    try {
+      await this.alarmRun;
+    } finally {
+      this.alarmRun = undefined;
+    }
+  }
+
+  private async handleAlarm(): Promise<void> {
     try {
       await this.onAlarm();
       this.alarmFailures = 0;
@@ -284,6 +306,11 @@ export class WorkflowInstance extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + RECOVERY_LEASE_MS);
       return;
     }
+    // An execution in memory that waits, with no step timer due, has nothing to do:
+    // the alarm was for the object's own timers, or the wake-up got there first.
+    const status = this.row()?.status;
+    const stepDue = (this.timers.nextStep() ?? Infinity) <= now;
+    if (this.execution && !stepDue && (status === "waiting" || status === "paused")) return this.scheduleAlarm();
     await this.drive();
   }
 
@@ -326,6 +353,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       return this.scheduleAlarm();
     }
     try {
+      this.cancelWake();
       await this.ctx.storage.setAlarm(Date.now() + RECOVERY_LEASE_MS);
       const execution = (this.execution ??= new Execution(
         definition,
@@ -473,8 +501,23 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (this.driving || !this.hasInstance()) return;
     const paused = this.row()?.status === "paused";
     const next = this.timers.next({ steps: !paused });
-    if (next === undefined) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(next, 1));
+    this.cancelWake();
+    if (next === undefined) return this.ctx.storage.deleteAlarm();
+    if (next - Date.now() <= WAKE_TIMER_MAX_MS) {
+      this.wakeTimer = setTimeout(
+        () => {
+          this.wakeTimer = undefined;
+          void this.alarm();
+        },
+        Math.max(next - Date.now(), 0),
+      );
+    }
+    await this.ctx.storage.setAlarm(Math.max(next, 1));
+  }
+
+  private cancelWake(): void {
+    if (this.wakeTimer !== undefined) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
   }
 
   /** Signs a webhook URL for `step.webhook`; its base is PUBLIC_URL, else the origin the instance was started from. */
@@ -567,6 +610,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
     }
     this.dropExecution(new TerminatedError("deleted"));
+    this.cancelWake();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.created = false;

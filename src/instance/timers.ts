@@ -35,6 +35,11 @@ export class Timers {
     return row?.due ?? undefined;
   }
 
+  /** The earliest step timer (a sleep, a retry, a timeout). */
+  nextStep(): number | undefined {
+    return this.sql.one<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers WHERE key LIKE 'step:%'")?.due ?? undefined;
+  }
+
   clearSteps(fromSeq = 0): void {
     this.sql.run("DELETE FROM timers WHERE key LIKE 'step:%' AND CAST(substr(key, 6) AS INTEGER) >= ?", fromSeq);
   }

@@ -92,7 +92,7 @@ suite("WorkflowInstance", () => {
     expect(effects(`${id}/refuse`)).toBe(1);
   });
 
-  it("wakes from a sleep through the alarm on its own", async () => {
+  it("wakes from a short sleep on its own, on time, with no replay", async () => {
     const id = uniqueId("sleep");
     const startedAt = Date.now();
     await start("test-counted-chain", { id, input: { steps: 2, sleepAfter: 0, sleepMs: 300 } });
@@ -102,6 +102,36 @@ suite("WorkflowInstance", () => {
     expect(effects(`${id}/top`)).toBe(1);
     const sleep = done.steps.find((s) => s.kind === "sleep")!;
     expect(Date.parse(sleep.finishedAt!) - Date.parse(sleep.startedAt)).toBeGreaterThanOrEqual(300);
+  });
+
+  it("wakes from a sleep through the alarm alone once the object is gone", async () => {
+    const id = uniqueId("sleep-evicted");
+    await start("test-counted-chain", { id, input: { steps: 2, sleepAfter: 0, sleepMs: 1_000 } });
+    await waitForStatus(id, "waiting");
+    // The in-memory wake-up goes with the object; the alarm set behind it must do the work.
+    await runInDurableObject(stubFor(id), (_instance: WorkflowInstance, state) => {
+      try {
+        state.abort("evicted");
+      } catch {
+        // abort() throws in the caller too.
+      }
+    }).catch(() => {});
+    const done = await waitForStatus(id, "completed");
+    expect(done.output).toEqual({ total: 1 });
+    expect(effects(`${id}/top`)).toBe(2);
+    expect([effects(`${id}/add/0`), effects(`${id}/add/1`)]).toEqual([1, 1]);
+  });
+
+  it("leaves a waiting instance as it is when an alarm finds nothing due", async () => {
+    const id = uniqueId("idle-alarm");
+    await start("test-inbox", { id });
+    await waitForStatus(id, "waiting");
+    const version = () => runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM instance").one().version);
+    const before = await version();
+    await runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    expect(await version()).toBe(before);
+    expect((await describe(id)).status).toBe("waiting");
   });
 
   it("keeps events that arrive early in the inbox and hands them out first in, first out", async () => {
