@@ -40,23 +40,43 @@ export class SqlJournal implements JournalStore {
   /** step.do calls whose row this store wrote as a bare running attempt, so completing one is an UPDATE. */
   private readonly attempting = new Set<number>();
 
-  constructor(private readonly sql: Sql) {
+  /** Set for the journal of an instance created a moment ago: there is nothing to read yet. */
+  private known: "empty" | undefined;
+
+  /** `empty`: the instance was created in this object's life and nothing was journaled since. */
+  constructor(
+    private readonly sql: Sql,
+    { empty = false }: { empty?: boolean } = {},
+  ) {
+    if (empty) {
+      this.known = "empty";
+      return;
+    }
     for (const row of sql.all<{ key: string }>("SELECT key FROM timers WHERE key LIKE 'step:%'")) {
       this.timed.add(Number(row.key.slice(5)));
     }
   }
 
   load(): StepRecord[] {
+    if (this.takeKnownEmpty()) return [];
     return this.sql.all<StepRow>("SELECT * FROM steps ORDER BY seq").map(toRecord);
   }
 
   /** Finished steps without their times: the rows of a long journal cost per column read. */
   loadForReplay(): StepRecord[] {
+    if (this.takeKnownEmpty()) return [];
     const records = this.sql
       .all<FinishedRow>(`SELECT seq, name, count, kind, status, attempts, started_at, result, error FROM steps WHERE status IN ('completed', 'failed')`)
       .map(toFinishedRecord);
     for (const row of this.sql.all<StepRow>("SELECT * FROM steps WHERE status NOT IN ('completed', 'failed')")) records.push(toRecord(row));
     return records;
+  }
+
+  /** True the first time only: a second read of the journal reads it. */
+  private takeKnownEmpty(): boolean {
+    const empty = this.known === "empty";
+    this.known = undefined;
+    return empty;
   }
 
   save(r: StepRecord): void {

@@ -146,6 +146,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     });
     this.created = true;
     this.current = row;
+    this.store = new SqlJournal(this.sql, { empty: true });
     this.kick();
     this.pushIndexSoon();
     return { ok: true, created: true, instance: summary(row) };
