@@ -21,8 +21,8 @@ const STEP_PIECES = {
 };
 const INSTANCE_RUNGS = {
   fresh: "reach a new object (one RPC)",
-  schema: "+ Cairn's schema migration",
-  "schema-squashed": "the same schema as one script (what squashing the migrations would cost)",
+  schema: "+ Cairn's schema, as a new instance gets it (one script)",
+  "schema-stepwise": "the same schema migration by migration (as before it was squashed)",
   floor: "W2's floor: a new object, two tables, three rows",
   "cairn-rpc-noindex": "W2's workflow on Cairn by the create() RPC, D1 index replaced by a no-op",
   "cairn-rpc": "+ the D1 index",

@@ -218,7 +218,7 @@ export async function w7(host, o, progress) {
 }
 
 const STEP_PIECES = ["journal", "engine-memory", "engine-sql", "replay"];
-const INSTANCE_RUNGS = ["fresh", "schema", "schema-squashed", "floor", "cairn-rpc-noindex", "cairn-rpc", "cairn-api"];
+const INSTANCE_RUNGS = ["fresh", "schema", "schema-stepwise", "floor", "cairn-rpc-noindex", "cairn-rpc", "cairn-api"];
 
 /**
  * Where Cairn's time goes: pieces of the step path (bench/worker/profile.ts), then

@@ -3,7 +3,8 @@
  * RPC, so that their costs can be told apart (`npm run bench -- --only profile`).
  *
  * - `fresh`: nothing: the cost of reaching a new object.
- * - `schema`: Cairn's schema migration in a fresh object.
+ * - `schema`: Cairn's schema in a fresh object, as a new instance gets it (one script).
+ * - `schema-stepwise`: the same schema built migration by migration, as before it was squashed.
  * - `journal`: SqlJournal.save() twice per step (running, then completed), no engine.
  * - `engine-memory`: the engine (Execution, real clock) over a journal that keeps nothing.
  * - `engine-sql`: the engine over SqlJournal on this object's SQLite, as the instance
@@ -14,11 +15,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { Execution, realClock, type JournalStore } from "../../src/engine/index.js";
 import { SqlJournal } from "../../src/instance/journal.js";
-import { migrate } from "../../src/instance/schema.js";
+import { migrate, migrateFrom } from "../../src/instance/schema.js";
 import { Sql } from "../../src/instance/sql.js";
 import { benchWorkflow } from "./cairn.js";
 
-export const PROFILE_VARIANTS = ["fresh", "schema", "journal", "engine-memory", "engine-sql", "replay"] as const;
+export const PROFILE_VARIANTS = ["fresh", "schema", "schema-stepwise", "journal", "engine-memory", "engine-sql", "replay"] as const;
 export type ProfileVariant = (typeof PROFILE_VARIANTS)[number];
 
 class NullJournal implements JournalStore {
@@ -40,21 +41,12 @@ export class Profile extends DurableObject {
     return new Execution(benchWorkflow, input, store, realClock);
   }
 
-  /** The schema as migrate() leaves it, as one script (for the `schema-squashed` rung). */
-  finalSchema(): string {
-    this.ctx.storage.transactionSync(() => migrate(this.sql));
-    const rows = this.sql.all<{ sql: string }>("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY rowid");
-    const version = this.sql.one<{ version: number }>("SELECT version FROM schema_version")!.version;
-    return [...rows.map((r) => r.sql), `INSERT INTO schema_version (version) VALUES (${version})`].join(";\n");
-  }
-
-  squashed(script: string): { rows: number } {
-    this.ctx.storage.transactionSync(() => this.sql.run(script));
-    return { rows: 0 };
-  }
-
   async run(variant: ProfileVariant, n: number): Promise<{ rows: number }> {
     if (variant === "fresh") return { rows: 0 };
+    if (variant === "schema-stepwise") {
+      this.ctx.storage.transactionSync(() => migrateFrom(this.sql, 0));
+      return { rows: 0 };
+    }
     this.ctx.storage.transactionSync(() => migrate(this.sql));
     if (variant === "schema") return { rows: 0 };
     const journal = new SqlJournal(this.sql);

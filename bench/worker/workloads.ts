@@ -194,26 +194,21 @@ export const floor = {
 
 // ---- per-instance profile ----------------------------------------------------------------
 
-export const INSTANCE_VARIANTS = ["fresh", "schema", "schema-squashed", "floor", "cairn-rpc-noindex", "cairn-rpc", "cairn-api"] as const;
+export const INSTANCE_VARIANTS = ["fresh", "schema", "schema-stepwise", "floor", "cairn-rpc-noindex", "cairn-rpc", "cairn-api"] as const;
 export type InstanceVariant = (typeof INSTANCE_VARIANTS)[number];
 
 /**
  * Where an instance's time goes: `count` objects at once through one path, time
  * until the driver saw the last one done. A ladder, each rung adding one thing:
- * `fresh` reaches a new object; `schema` also runs Cairn's schema migration in it;
+ * `fresh` reaches a new object; `schema` also creates Cairn's schema in it, as a
+ * new instance does (`schema-stepwise`: migration by migration, as before);
  * `floor` is W2's floor (its own two tables, three step rows); `cairn-rpc-noindex`
  * runs W2's three-step workflow through the create() RPC with a D1 stand-in that
  * does nothing; `cairn-rpc` with the real D1 index; `cairn-api` through the HTTP
  * API, which is W2's path.
  */
 export async function instanceProfile(env: BenchEnv, variant: InstanceVariant, count: number) {
-  if (variant === "schema-squashed") {
-    const script = await env.PROFILE.get(env.PROFILE.idFromName(uid("profile-schema"))).finalSchema();
-    const t0 = Date.now();
-    await Promise.all(Array.from({ length: count }, () => env.PROFILE.get(env.PROFILE.idFromName(uid("profile-instance"))).squashed(script)));
-    return { ms: Date.now() - t0 };
-  }
-  if (variant === "fresh" || variant === "schema") {
+  if (variant === "fresh" || variant === "schema" || variant === "schema-stepwise") {
     const t0 = Date.now();
     await Promise.all(Array.from({ length: count }, () => env.PROFILE.get(env.PROFILE.idFromName(uid("profile-instance"))).run(variant, 0)));
     return { ms: Date.now() - t0 };
