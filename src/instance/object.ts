@@ -33,10 +33,10 @@ import {
 } from "../engine/index.js";
 import type { Env } from "../env.js";
 import { signHookToken } from "../hooks/token.js";
-import { indexDb, pushInstance, removeInstance, type IndexDb } from "../index-db/queries.js";
 import { LEASE_CHECK_MS } from "../flow/gate.js";
 import { retentionMs, type WorkflowDefinition, type WorkflowRegistry } from "../workflow.js";
 import { notifyParent, runningChildren, startChild, terminateChildren } from "./family.js";
+import { IndexPush, OUTBOX_MAX_BACKOFF_MS } from "./index-push.js";
 import { SqlJournal } from "./journal.js";
 import { Outbox } from "./outbox.js";
 import type {
@@ -66,7 +66,6 @@ const ALARM_ERROR_RETRY_MS = 100;
 const ALARM_ERROR_MAX_BACKOFF_MS = 60_000;
 /** A status change must reach the index by then, or the alarm pushes it again. */
 const OUTBOX_LEASE_MS = 10_000;
-const OUTBOX_MAX_BACKOFF_MS = 60_000;
 /**
  * A timer due within this long also gets an in-memory wake-up (setTimeout): on time
  * while the object stays loaded, where the platform's alarm queues behind the
@@ -84,12 +83,8 @@ export class WorkflowInstance extends DurableObject<Env> {
   private execution?: Execution;
   private driving = false;
   private created = false;
-  private index?: IndexDb;
-  private pushing?: Promise<void>;
-  private pushQueued = false;
-  private pushAgain = false;
-  private pushFailures = 0;
-  /** Set while the instance deletes itself: nothing may write to the index meanwhile. */
+  private readonly index: IndexPush;
+  /** Set while the instance deletes itself. */
   private deleting = false;
   private alarmFailures = 0;
   /** The in-memory wake-up for the next timer, if it is due soon. */
@@ -102,6 +97,14 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.sql = new Sql(ctx.storage.sql);
     this.timers = new Timers(this.sql);
     this.outbox = new Outbox(this.sql);
+    this.index = new IndexPush({
+      outbox: this.outbox,
+      timers: this.timers,
+      database: () => this.indexDatabase(),
+      exists: () => this.hasInstance(),
+      scheduleAlarm: () => this.scheduleAlarm(),
+      retryBaseMs: () => this.outboxRetryBaseMs(),
+    });
   }
 
   /** The workflows this object can run. */
@@ -148,7 +151,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.current = row;
     this.store = new SqlJournal(this.sql, { empty: true });
     this.kick();
-    this.pushIndexSoon();
+    this.index.soon();
     return { ok: true, created: true, instance: summary(row) };
   }
 
@@ -298,12 +301,12 @@ export class WorkflowInstance extends DurableObject<Env> {
     const outbox = this.timers.get("outbox");
     if (outbox !== undefined && outbox <= now) {
       this.timers.set("outbox", now + OUTBOX_LEASE_MS);
-      this.pushIndexSoon();
+      this.index.soon();
     }
     if (this.driving) {
       // A drive is under way (a long step): keep the recovery lease alive and let it work.
       this.execution?.poll();
-      this.pushIndexSoon();
+      this.index.soon();
       await this.ctx.storage.setAlarm(Date.now() + RECOVERY_LEASE_MS);
       return;
     }
@@ -344,7 +347,7 @@ export class WorkflowInstance extends DurableObject<Env> {
           message: `workflow "${row.workflow}" is not registered in this deployment; add it back to workflows/index.ts to let this instance continue`,
         },
       });
-      this.pushIndexSoon();
+      this.index.soon();
       return this.scheduleAlarm();
     }
     this.driving = true;
@@ -383,7 +386,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       return;
     }
     this.driving = false;
-    this.pushIndexSoon();
+    this.index.soon();
     // Restarted while this drive ran: the new run needs a drive of its own.
     if (this.row()?.status === "queued") return this.kick();
     await this.scheduleAlarm();
@@ -492,7 +495,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
     if (!canApply(action, row.status)) return { ok: false, code: "INVALID_TRANSITION", status: row.status };
     apply();
-    this.pushIndexSoon();
+    this.index.soon();
     await this.scheduleAlarm();
     return { ok: true, status: this.row()!.status };
   }
@@ -532,82 +535,17 @@ export class WorkflowInstance extends DurableObject<Env> {
     return { url: `${base}/hooks/${token}`, token };
   }
 
-  // ---- the index ---------------------------------------------------------------------
-
-  /**
-   * Pushes the newest outbox row to D1 in the background, one push at a time. The
-   * push waits for the work under way to finish first (a timer of 0 ms), so the
-   * changes of one burst (created, running, completed) reach D1 as one write.
-   */
-  private pushIndexSoon(): void {
-    if (this.deleting || this.pushQueued) return;
-    if (this.pushing) {
-      this.pushAgain = true;
-      return;
-    }
-    this.pushQueued = true;
-    setTimeout(() => {
-      this.pushQueued = false;
-      this.startPush();
-    }, 0);
-  }
-
-  private startPush(): void {
-    if (this.deleting) return;
-    if (this.pushing) {
-      this.pushAgain = true;
-      return;
-    }
-    this.pushing = this.pushIndex().finally(() => {
-      this.pushing = undefined;
-      if (this.pushAgain) {
-        this.pushAgain = false;
-        this.pushIndexSoon();
-      }
-    });
-  }
-
-  private async pushIndex(): Promise<void> {
-    if (!this.hasInstance()) return;
-    const row = this.outbox.newest();
-    if (!row) return;
-    try {
-      await pushInstance(this.indexClient(), row);
-    } catch (error) {
-      // D1 is unavailable or refused the write: keep the row and try again through the alarm.
-      this.pushFailures++;
-      const delay = Math.min(this.outboxRetryBaseMs() * 2 ** (this.pushFailures - 1), OUTBOX_MAX_BACKOFF_MS);
-      console.warn(`instance ${row.id}: index push failed (${this.pushFailures} in a row), retrying in ${delay} ms: ${String(error)}`);
-      if (!this.hasInstance()) return;
-      this.timers.set("outbox", Date.now() + delay);
-      await this.scheduleAlarm();
-      return;
-    }
-    this.pushFailures = 0;
-    if (!this.hasInstance()) return;
-    this.outbox.pushed(row.version);
-    if (this.outbox.isEmpty()) {
-      this.timers.clear("outbox");
-      await this.scheduleAlarm();
-    }
-  }
-
-  private indexClient(): IndexDb {
-    this.index ??= indexDb(this.indexDatabase());
-    return this.index;
-  }
-
   /** Removes the index row, then every byte of storage. Used by delete and by retention. */
   private async purge(): Promise<DeleteResult> {
     const { id, slot } = this.row()!;
     this.deleting = true;
     try {
-      await this.pushing;
-      await removeInstance(this.indexClient(), id);
+      await this.index.remove(id);
       // A deleted instance holds no slot (the gate's lease check would free it too, later).
       if (slot !== null) await this.gate(slot).release(id).catch(() => undefined);
     } catch (error) {
       this.deleting = false;
+      this.index.release();
       return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
     }
     this.dropExecution(new TerminatedError("deleted"));
@@ -617,6 +555,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.created = false;
     this.current = undefined;
     this.deleting = false;
+    this.index.release();
     return { ok: true };
   }
 
