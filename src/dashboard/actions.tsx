@@ -1,14 +1,14 @@
 /**
  * The dashboard's actions on an instance: send an event, pause, resume, terminate,
- * restart (from the beginning or from a step). Each is a page that says what will
+ * restart (from the beginning or from a step), delete. Each is a page that says what will
  * happen and asks to confirm (GET), then a form post that does it (POST) and goes
- * back to the instance. Read-only sessions get neither.
+ * back to the instance (to the list after a delete). Read-only sessions get neither.
  */
 import { CairnError } from "../client/index.js";
 import { Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
-const ACTIONS = ["event", "pause", "resume", "terminate", "restart"] as const;
+const ACTIONS = ["event", "pause", "resume", "terminate", "restart", "delete"] as const;
 type Action = (typeof ACTIONS)[number];
 
 export const isAction = (value: string | undefined): value is Action => (ACTIONS as readonly string[]).includes(value ?? "");
@@ -19,6 +19,11 @@ const TEXT: Record<Action, { title: string; button: string; explain: string }> =
   resume: { title: "Resume", button: "Resume", explain: "It goes on from where it was paused; timers that fell due meanwhile fire now." },
   terminate: { title: "Terminate", button: "Terminate", explain: "It stops for good: a running step is aborted and its late result discarded, and its timers are cleared." },
   restart: { title: "Restart", button: "Restart", explain: "It runs again from the beginning." },
+  delete: {
+    title: "Delete",
+    button: "Delete for good",
+    explain: "Its row in the index goes first, then all of its storage: journal, events, timers. A running step is aborted. Nothing of it can be brought back.",
+  },
 };
 
 interface FormState {
@@ -85,7 +90,7 @@ function ActionPage({ c, action, form }: { c: DashboardContext; action: Action; 
             </label>
           ) : null}
           <p class="actions">
-            <button type="submit" class={action === "terminate" ? "danger" : ""}>
+            <button type="submit" class={action === "terminate" || action === "delete" ? "danger" : ""}>
               {text.button}
             </button>
             <a class="button secondary" href={`/instances/${encodeURIComponent(id)}`}>
@@ -135,6 +140,9 @@ export async function performAction(c: DashboardContext) {
       await cairn.restart(id, form.step ? { fromStep: { name: form.step, count: Number(form.count || 1) } } : {});
     } else if (action === "terminate") {
       await cairn.terminate(id, { rollback: form.rollback ?? false });
+    } else if (action === "delete") {
+      await cairn.delete(id);
+      return c.redirect(`/?deleted=${encodeURIComponent(id)}`, 303);
     } else {
       await cairn[action](id);
     }

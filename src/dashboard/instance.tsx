@@ -155,6 +155,9 @@ function Actions({ instance, readOnly }: { instance: Instance; readOnly: boolean
           Terminate
         </a>
       ) : null}
+      <a class="button danger" href={href(id, "/delete")}>
+        Delete
+      </a>
     </div>
   );
 }

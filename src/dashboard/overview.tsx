@@ -51,9 +51,11 @@ export async function overviewPage(c: DashboardContext) {
   ]);
   const names = [...new Set([...Object.keys(c.get("workflows")), ...Object.keys(stats.byWorkflow)])].sort();
   const filtered = FILTERS.some((key) => query.has(key));
+  const deleted = c.req.query("deleted");
 
   return c.html(
     <Page title="Instances" access={c.get("access")}>
+      {deleted ? <Notice kind="ok">Deleted {deleted}.</Notice> : null}
       <Counts stats={stats} names={names} />
       <section class="card">
         <h2>Find instances</h2>

@@ -121,6 +121,25 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     await context.close();
   });
 
+  it("deletes an instance after a confirmation page: gone from the list, its page answers 404", async () => {
+    const gone = `gone-${run}`;
+    await cairn.start("approval", { id: gone, input: { request: "Desk", amountCents: 40000, approver: "sam" }, tags: { team: `gone-${run}` } });
+    await cairn.waitFor(gone, "waiting", { timeoutMs: 20_000, intervalMs: 100 });
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await signIn(context, tokens.full);
+    await page.goto(`${url}/instances/${gone}`);
+    await Promise.all([page.waitForURL(`${url}/instances/${gone}/delete`), page.click("a.button:has-text('Delete')")]);
+    await expect(page.textContent("section.card")).resolves.toContain("Nothing of it can be brought back");
+    await screenshot(page, "confirm-delete-desktop");
+    await Promise.all([page.waitForURL(/\/\?deleted=/), page.click("button[type=submit]:has-text('Delete for good')")]);
+    await expect(page.textContent(".notice")).resolves.toContain(`Deleted ${gone}`);
+    await page.goto(`${url}/?tag=${encodeURIComponent(`team:gone-${run}`)}`);
+    expect(await page.locator("table.instances td.primary > a").count()).toBe(0);
+    const missing = await page.goto(`${url}/instances/${gone}`);
+    expect(missing?.status()).toBe(404);
+    await context.close();
+  });
+
   it.skipIf(!hasFanOut)("shows a parent's children, and each child's parent", async () => {
     const untyped = createClient({ baseUrl: url, token: tokens.full });
     const parent = await untyped.start(FAN_OUT, { id: `report-${run}`, input: { regions: ["eu", "us"], date: "2026-11-20" } });
@@ -149,6 +168,7 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     await expect(page.textContent("section.card")).resolves.toContain("Read-only session");
     expect(await page.locator("a.button", { hasText: "Send event" }).count()).toBe(0);
     expect(await page.locator("a.button", { hasText: "Terminate" }).count()).toBe(0);
+    expect(await page.locator("a.button", { hasText: "Delete" }).count()).toBe(0);
     const refused = await page.goto(`${url}/instances/chair-${run}/terminate`);
     expect(refused?.status()).toBe(403);
     expect((await cairn.get(`chair-${run}`)).status).toBe("waiting");
