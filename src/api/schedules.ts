@@ -14,7 +14,7 @@ import { ApiError, notFound } from "./problem.js";
 import { Deleted } from "./responses.js";
 import { ID_PATTERN, check, checkInput, readJson } from "./validate.js";
 
-const scheduleBody = z
+export const scheduleBody = z
   .strictObject({
     id: z.string().regex(ID_PATTERN, "a schedule id is 1 to 100 letters, digits or -_.:~").optional(),
     workflow: z.string().min(1).max(64),

@@ -134,6 +134,35 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
       await call("DELETE", `/api/instances/${idOf(ref)}`);
     },
 
+    /** Every schedule, by id; only one workflow's with `workflow`. */
+    async schedules(workflow?: string): Promise<T.Schedule[]> {
+      const search = workflow ? `?${new URLSearchParams({ workflow })}` : "";
+      return (await call<{ schedules: T.Schedule[] }>("GET", `/api/schedules${search}`)).body.schedules;
+    },
+
+    async schedule(id: string): Promise<T.Schedule> {
+      return (await call<T.Schedule>("GET", `/api/schedules/${encodeURIComponent(id)}`)).body;
+    },
+
+    /** Creates a schedule; the same `id` again replaces that schedule. */
+    async putSchedule(schedule: T.ScheduleRequest): Promise<T.Schedule> {
+      return (await call<T.Schedule>("POST", "/api/schedules", schedule)).body;
+    },
+
+    /** No fires until resumed. */
+    async pauseSchedule(id: string): Promise<T.Schedule> {
+      return (await call<T.Schedule>("POST", `/api/schedules/${encodeURIComponent(id)}/pause`)).body;
+    },
+
+    async resumeSchedule(id: string): Promise<T.Schedule> {
+      return (await call<T.Schedule>("POST", `/api/schedules/${encodeURIComponent(id)}/resume`)).body;
+    },
+
+    /** Deletes a schedule created through the API (a schedule declared in code comes back with the code). */
+    async deleteSchedule(id: string): Promise<void> {
+      await call("DELETE", `/api/schedules/${encodeURIComponent(id)}`);
+    },
+
     /**
      * Polls until the instance has one of `statuses`, and answers it. Fails at once
      * (code UNEXPECTED_STATUS) when the instance ends in another final status, and

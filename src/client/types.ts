@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { Status } from "../engine/status.js";
 import type { WorkflowDefinition } from "../engine/types.js";
 import type * as schemas from "../api/responses.js";
+import type * as scheduleSchemas from "../api/schedules.js";
 
 export type { Status };
 
@@ -29,6 +30,9 @@ export type Stats = z.output<typeof schemas.Stats>;
 export type WorkflowInfo = z.output<typeof schemas.WorkflowList>["workflows"][number];
 export type EventAccepted = z.output<typeof schemas.EventAccepted>;
 export type LifecycleAnswer = z.output<typeof schemas.LifecycleAnswer>;
+export type Schedule = z.output<typeof scheduleSchemas.Schedule>;
+/** A schedule to create, or to put in place of the one with the same `id`. */
+export type ScheduleRequest = z.input<typeof scheduleSchemas.scheduleBody>;
 
 /** An instance as `GET /api/instances/:id` shows it, with its workflow's input and output types. */
 export type Instance<Input = unknown, Output = unknown> = Omit<z.output<typeof schemas.Instance>, "input" | "output"> & {

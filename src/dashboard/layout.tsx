@@ -40,6 +40,7 @@ export function Page({ title, access, refreshSeconds, refreshUrl, children }: Pa
               <>
                 <nav>
                   <a href="/">Instances</a>
+                  <a href="/schedules">Schedules</a>
                   <a href="/docs">API reference</a>
                 </nav>
                 <span class="muted access">{access === "readonly" ? "read-only" : "full access"}</span>

@@ -20,13 +20,14 @@ import { instancePage } from "./instance.js";
 import { Notice, Page } from "./layout.js";
 import { LoginPage } from "./login.js";
 import { overviewPage } from "./overview.js";
+import { isScheduleAction, performScheduleAction, scheduleActionForm, schedulesPage } from "./schedules.js";
 import { endSession, sessionAccess, startSession } from "./session.js";
 
 export type AppFetch = (request: Request, env: Env, ctx?: ExecutionContext) => Response | Promise<Response>;
 export type DashboardEnv = { Bindings: Env; Variables: { access: Access; cairn: CairnClient; workflows: WorkflowRegistry } };
 export type DashboardContext = Context<DashboardEnv>;
 
-const PATHS = ["/", "/login", "/logout", "/instances/*"];
+const PATHS = ["/", "/login", "/logout", "/instances/*", "/schedules", "/schedules/*"];
 
 /** Where to go after signing in: only a path on this site ("//host" and "/\\host" lead elsewhere). */
 const safeNext = (next: unknown) => (typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/");
@@ -112,6 +113,9 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
   ui.get("/instances/:id", signedIn, instancePage);
   ui.get("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? actionForm(c) : next()));
   ui.post("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? performAction(c) : next()));
+  ui.get("/schedules", signedIn, schedulesPage);
+  ui.get("/schedules/:id/:action", signedIn, async (c, next) => (isScheduleAction(c.req.param("action")) ? scheduleActionForm(c) : next()));
+  ui.post("/schedules/:id/:action", signedIn, async (c, next) => (isScheduleAction(c.req.param("action")) ? performScheduleAction(c) : next()));
 
   return ui;
 }

@@ -52,7 +52,7 @@ type Row = {
   created_at: number;
 };
 
-const DEFAULT_CATCH_UP_LIMIT = 10;
+export const DEFAULT_CATCH_UP_LIMIT = 10;
 
 export class Schedule extends DurableObject<Env> {
   private readonly sql: Sql;

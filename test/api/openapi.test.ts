@@ -21,6 +21,9 @@ const BROWSER_PAGES = new Set([
   "GET /instances/{id}",
   "GET /instances/{id}/{action}",
   "POST /instances/{id}/{action}",
+  "GET /schedules",
+  "GET /schedules/{id}/{action}",
+  "POST /schedules/{id}/{action}",
   "GET /docs",
   "GET /docs/{asset}",
 ]);

@@ -2,8 +2,9 @@
  * The dashboard in a real browser (Debian's Chromium, headless) against Cairn under
  * `wrangler dev`: sign in, find an instance by filter, open it, send the event it
  * waits for through the confirmation page, and watch it complete; at desktop and
- * phone widths, with screenshots in test-results/browser/. Then the read-only
- * session, the session cookie's flags, the refusal of cross-site posts, and /docs.
+ * phone widths, with screenshots in test-results/browser/. Then deleting an
+ * instance, the schedules page (pause, resume, delete), the read-only session, the
+ * session cookie's flags, the refusal of cross-site posts, and /docs.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -140,6 +141,48 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     await context.close();
   });
 
+  it("lists schedules, pauses and resumes one, and deletes one created through the API", async () => {
+    const id = `yearly-${run}`;
+    await cairn.putSchedule({ id, workflow: "approval", cron: "0 9 1 1 *", timezone: "Europe/Amsterdam", input: { request: "Budget", amountCents: 100, approver: "dana" } });
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await signIn(context, tokens.full);
+    await Promise.all([page.waitForURL(`${url}/schedules`), page.click("nav a:has-text('Schedules')")]);
+    const row = page.locator("table.schedules tr", { hasText: id });
+    await expect(row.textContent()).resolves.toContain("Europe/Amsterdam");
+    await expect(row.textContent()).resolves.toContain("created through the API");
+    await screenshot(page, "schedules-desktop");
+    const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const small = await signIn(phone, tokens.full);
+    await small.goto(`${url}/schedules`);
+    await expectNoSidewaysScroll(small);
+    await screenshot(small, "schedules-phone");
+    await phone.close();
+
+    await Promise.all([page.waitForURL(`${url}/schedules/${id}/pause`), row.locator("a:has-text('Pause')").click()]);
+    await Promise.all([page.waitForURL(/done=pause/), page.click("button[type=submit]:has-text('Pause')")]);
+    await expect(page.textContent(".notice")).resolves.toContain(`Paused ${id}`);
+    expect((await cairn.schedule(id)).paused).toBe(true);
+    await expect(row.locator(".badge").textContent()).resolves.toBe("paused");
+
+    await Promise.all([page.waitForURL(`${url}/schedules/${id}/resume`), row.locator("a:has-text('Resume')").click()]);
+    await Promise.all([page.waitForURL(/done=resume/), page.click("button[type=submit]:has-text('Resume')")]);
+    expect((await cairn.schedule(id)).paused).toBe(false);
+
+    await Promise.all([page.waitForURL(`${url}/schedules/${id}/delete`), row.locator("a:has-text('Delete')").click()]);
+    await Promise.all([page.waitForURL(/done=delete/), page.click("button[type=submit]:has-text('Delete for good')")]);
+    expect(await page.locator("table.schedules tr", { hasText: id }).count()).toBe(0);
+    await expect(cairn.schedule(id)).rejects.toMatchObject({ code: "SCHEDULE_NOT_FOUND" });
+
+    // A schedule declared in code has no delete: the code would bring it back.
+    const declared = (await cairn.schedules()).find((s) => s.source === "code");
+    if (declared) {
+      expect(await page.locator("table.schedules tr", { hasText: declared.id }).locator("a:has-text('Delete')").count()).toBe(0);
+      const refused = await page.goto(`${url}/schedules/${encodeURIComponent(declared.id)}/delete`);
+      expect(refused?.status()).toBe(409);
+    }
+    await context.close();
+  });
+
   it.skipIf(!hasFanOut)("shows a parent's children, and each child's parent", async () => {
     const untyped = createClient({ baseUrl: url, token: tokens.full });
     const parent = await untyped.start(FAN_OUT, { id: `report-${run}`, input: { regions: ["eu", "us"], date: "2026-11-20" } });
@@ -171,6 +214,8 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     expect(await page.locator("a.button", { hasText: "Delete" }).count()).toBe(0);
     const refused = await page.goto(`${url}/instances/chair-${run}/terminate`);
     expect(refused?.status()).toBe(403);
+    await page.goto(`${url}/schedules`);
+    expect(await page.locator("table.schedules a.button").count()).toBe(0);
     expect((await cairn.get(`chair-${run}`)).status).toBe("waiting");
     await context.close();
   });
