@@ -7,9 +7,9 @@
  * instance and an event for a waiting step start a drive at once; every timer
  * starts one through the alarm. A timer due soon also gets an in-memory wake-up,
  * which runs the alarm's handler on time while the object stays loaded; the alarm
- * stays set behind it for when the object does not. While a drive runs, the alarm is kept a few seconds
- * ahead (the recovery lease), so a drive cut short by a crash or an eviction is
- * resumed by the alarm. While the object stays in memory the execution stays too,
+ * stays set behind it for when the object does not. While a drive runs, the alarm
+ * is kept a few seconds ahead (the recovery lease), so a drive cut short by a crash
+ * or an eviction is resumed by the alarm. While the object stays in memory the execution stays too,
  * so a wake-up continues the workflow where it stopped; after an eviction or a
  * restart, a new execution replays the journal.
  *
