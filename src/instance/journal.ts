@@ -4,6 +4,7 @@
  * sleep, event timeout) owns the timer `step:<seq>`.
  */
 import type { AttemptRecord, ErrorRecord, InboxEvent, JournalStore, StepKind, StepRecord, StepStatus } from "../engine/index.js";
+import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
 
 type StepRow = {
@@ -40,6 +41,8 @@ export class SqlJournal implements JournalStore {
   /** step.do calls whose row this store wrote as a bare running attempt, so completing one is an UPDATE. */
   private readonly attempting = new Set<number>();
 
+  /** The tables made on first write (schema.ts) that this object is known to have. */
+  private readonly present = new Set<OnDemandTable>();
   /** Set for the journal of an instance created a moment ago: there is nothing to read yet. */
   private known: "empty" | undefined;
 
@@ -116,6 +119,7 @@ export class SqlJournal implements JournalStore {
   }
 
   saveAttempt(a: AttemptRecord): void {
+    this.ensure("attempts");
     this.sql.run(
       "INSERT OR REPLACE INTO attempts (seq, attempt, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?)",
       a.seq, a.attempt, a.startedAt, a.finishedAt, JSON.stringify(a.error),
@@ -123,6 +127,7 @@ export class SqlJournal implements JournalStore {
   }
 
   takeEvent(type: string, seq: number): InboxEvent | undefined {
+    if (!this.has("inbox")) return undefined;
     const row = this.sql.one<{ position: number; id: string; type: string; payload: string | null; received_at: number }>(
       "SELECT position, id, type, payload, received_at FROM inbox WHERE type = ? AND consumed_by IS NULL ORDER BY position LIMIT 1",
       type,
@@ -134,6 +139,7 @@ export class SqlJournal implements JournalStore {
 
   /** Adds an event to the inbox; false when an event with this id was received before. */
   addEvent(event: InboxEvent): boolean {
+    this.ensure("inbox");
     const inserted = this.sql.all(
       "INSERT INTO inbox (id, type, payload, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING position",
       event.id, event.type, event.payload ?? null, event.timestamp,
@@ -142,6 +148,7 @@ export class SqlJournal implements JournalStore {
   }
 
   hasEvent(id: string): boolean {
+    if (!this.has("inbox")) return false;
     return this.sql.one("SELECT 1 AS found FROM inbox WHERE id = ?", id) !== undefined;
   }
 
@@ -151,6 +158,7 @@ export class SqlJournal implements JournalStore {
   }
 
   attempts(): AttemptRecord[] {
+    if (!this.has("attempts")) return [];
     return this.sql.all<AttemptRow>("SELECT * FROM attempts ORDER BY seq, attempt").map((row) => ({
       seq: row.seq,
       attempt: row.attempt,
@@ -158,6 +166,28 @@ export class SqlJournal implements JournalStore {
       finishedAt: row.finished_at,
       error: JSON.parse(row.error) as ErrorRecord,
     }));
+  }
+
+  /**
+   * For a restart from step `seq` on: forgets the failed attempts of the steps from
+   * there, and puts the events those steps took back in the inbox, in their order.
+   */
+  rewind(seq: number): void {
+    if (this.has("attempts")) this.sql.run("DELETE FROM attempts WHERE seq >= ?", seq);
+    if (this.has("inbox")) this.sql.run("UPDATE inbox SET consumed_by = NULL WHERE consumed_by >= ?", seq);
+  }
+
+  private has(table: OnDemandTable): boolean {
+    if (this.present.has(table)) return true;
+    if (!tableExists(this.sql, table)) return false;
+    this.present.add(table);
+    return true;
+  }
+
+  private ensure(table: OnDemandTable): void {
+    if (this.present.has(table)) return;
+    createOnDemand(this.sql, table);
+    this.present.add(table);
   }
 }
 

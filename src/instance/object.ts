@@ -233,11 +233,10 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.act("restart", () => {
       this.dropExecution(new TerminatedError("restarted"));
       this.sql.run("DELETE FROM steps WHERE seq >= ?", from);
-      this.sql.run("DELETE FROM attempts WHERE seq >= ?", from);
-      // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
-      this.sql.run("UPDATE inbox SET consumed_by = NULL WHERE consumed_by >= ?", from);
       this.timers.clearSteps(from);
       this.timers.clear("retention");
+      // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
+      this.journal().rewind(from);
       this.transition("queued", { reset: true });
       this.kick();
     });

@@ -6,8 +6,14 @@
  *
  * A new object skips the steps and runs CURRENT, the schema the migrations end at,
  * written out as one script: every ALTER TABLE makes SQLite rewrite and re-read its
- * schema, and that was half of what creating an instance cost. A test checks that
- * CURRENT and the migrations build the same tables, columns and indexes.
+ * schema, and that was half of what creating an instance cost. Two tables that most
+ * instances never use, `attempts` (failed attempts) and `inbox` (events), are left
+ * out of CURRENT and created by the journal the first time it writes one
+ * (ON_DEMAND); a missing one reads as empty. A test checks that CURRENT plus
+ * ON_DEMAND and the migrations build the same tables, columns and indexes.
+ *
+ * A migration that changes `attempts` or `inbox` must also change ON_DEMAND, and
+ * work on objects that do not have the table yet.
  */
 import type { Sql } from "./sql.js";
 
@@ -128,7 +134,14 @@ const CURRENT = [
      result TEXT,
      error TEXT
    )`,
-  `CREATE TABLE attempts (
+  `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
+  `CREATE INDEX timers_due ON timers (due_at)`,
+  `CREATE TABLE outbox (version INTEGER PRIMARY KEY, row TEXT NOT NULL)`,
+].join(";\n");
+
+/** The tables created on first write (see the top of this file), as they stand at SCHEMA_VERSION. */
+const ON_DEMAND = {
+  attempts: `CREATE TABLE IF NOT EXISTS attempts (
      seq INTEGER NOT NULL,
      attempt INTEGER NOT NULL,
      started_at INTEGER NOT NULL,
@@ -136,19 +149,30 @@ const CURRENT = [
      error TEXT NOT NULL,
      PRIMARY KEY (seq, attempt)
    )`,
-  `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
-  `CREATE INDEX timers_due ON timers (due_at)`,
-  `CREATE TABLE inbox (
-     position INTEGER PRIMARY KEY AUTOINCREMENT,
-     id TEXT NOT NULL UNIQUE,
-     type TEXT NOT NULL,
-     payload TEXT,
-     received_at INTEGER NOT NULL,
-     consumed_by INTEGER
-   )`,
-  `CREATE INDEX inbox_pending ON inbox (type, position) WHERE consumed_by IS NULL`,
-  `CREATE TABLE outbox (version INTEGER PRIMARY KEY, row TEXT NOT NULL)`,
-].join(";\n");
+  inbox: [
+    `CREATE TABLE IF NOT EXISTS inbox (
+       position INTEGER PRIMARY KEY AUTOINCREMENT,
+       id TEXT NOT NULL UNIQUE,
+       type TEXT NOT NULL,
+       payload TEXT,
+       received_at INTEGER NOT NULL,
+       consumed_by INTEGER
+     )`,
+    `CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (type, position) WHERE consumed_by IS NULL`,
+  ].join(";\n"),
+} as const;
+
+export type OnDemandTable = keyof typeof ON_DEMAND;
+export const ON_DEMAND_TABLES = Object.keys(ON_DEMAND) as OnDemandTable[];
+
+export function tableExists(sql: Sql, table: OnDemandTable): boolean {
+  return sql.one("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?", table) !== undefined;
+}
+
+/** Creates the table if this object does not have it yet. */
+export function createOnDemand(sql: Sql, table: OnDemandTable): void {
+  sql.run(ON_DEMAND[table]);
+}
 
 /** True when this object has never been created (no schema): reads must not create storage. */
 export function hasSchema(sql: Sql): boolean {

@@ -6,9 +6,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
-import { migrate, migrateFrom, SCHEMA_VERSION, schemaVersion } from "../../src/instance/schema.js";
+import { createOnDemand, migrate, migrateFrom, ON_DEMAND_TABLES, SCHEMA_VERSION, schemaVersion, tableExists } from "../../src/instance/schema.js";
 import { Sql } from "../../src/instance/sql.js";
-import { stubFor, uniqueId, waitForStatus } from "../helpers.js";
+import { api, describe, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 /** Every table and index with its columns, as SQLite reports them (not as written). */
 function shape(sql: Sql) {
@@ -28,12 +28,15 @@ function shape(sql: Sql) {
 }
 
 suite("instance schema", () => {
-  it("gives a new object the schema the migrations build, step by step", async () => {
+  it("gives a new object the schema the migrations build, step by step, once its tables made on demand exist", async () => {
     const squashed = await runInDurableObject(stubFor(uniqueId("schema-new")), (_i: WorkflowInstance, state) => {
       const sql = new Sql(state.storage.sql);
       state.storage.transactionSync(() => migrate(sql));
-      return { shape: shape(sql), version: schemaVersion(sql) };
+      const before = ON_DEMAND_TABLES.filter((t) => tableExists(sql, t));
+      for (const table of ON_DEMAND_TABLES) createOnDemand(sql, table);
+      return { shape: shape(sql), version: schemaVersion(sql), before };
     });
+    expect(squashed.before).toEqual([]);
     const stepwise = await runInDurableObject(stubFor(uniqueId("schema-steps")), (_i: WorkflowInstance, state) => {
       const sql = new Sql(state.storage.sql);
       state.storage.transactionSync(() => migrateFrom(sql, 0));
@@ -71,5 +74,35 @@ suite("instance schema", () => {
     });
     expect(after.version).toBe(SCHEMA_VERSION);
     expect(after.columns).toEqual(expect.arrayContaining(["parent_id", "origin", "stopping", "slot"]));
+  });
+
+  it("creates the attempts and inbox tables when first written, and reads them as empty before", async () => {
+    const tables = (id: string) =>
+      runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => ON_DEMAND_TABLES.filter((t) => tableExists(new Sql(state.storage.sql), t)));
+
+    const plain = uniqueId("no-extra-tables");
+    await start("test-counted-chain", { id: plain, input: { steps: 2 } });
+    await waitForStatus(plain, "completed");
+    expect(await tables(plain)).toEqual([]);
+    expect((await describe(plain)).steps.every((step) => step.failedAttempts === undefined)).toBe(true);
+    // A restart rewinds attempts and events it does not have.
+    expect((await api(`/api/instances/${plain}/restart`, { method: "POST" })).status).toBe(200);
+    expect((await waitForStatus(plain, "completed")).output).toEqual({ total: 1 });
+
+    const flaky = uniqueId("attempts-table");
+    await start("test-flaky", { id: flaky, input: { failures: 1, limit: 2, delayMs: 10 } });
+    const retried = await waitForStatus(flaky, "completed");
+    expect(retried.steps[0]!.failedAttempts).toHaveLength(1);
+    expect(await tables(flaky)).toEqual(["attempts"]);
+
+    const evented = uniqueId("inbox-table");
+    await start("test-inbox", { id: evented });
+    await waitForStatus(evented, "waiting");
+    expect(await tables(evented)).toEqual([]);
+    for (const [type, payload] of [["note", "a"], ["note", "b"], ["done", "c"]]) {
+      expect((await api(`/api/instances/${evented}/events`, { method: "POST", json: { type, payload } })).status).toBe(202);
+    }
+    expect((await waitForStatus(evented, "completed")).output).toEqual(["a", "b", "c"]);
+    expect(await tables(evented)).toEqual(["inbox"]);
   });
 });
