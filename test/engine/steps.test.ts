@@ -106,7 +106,9 @@ describe("step.do", () => {
       run: (_e, step) =>
         step.do("slow call", { retries: { limit: 1, delay: 500 }, timeout: 1_000 }, ({ attempt, signal }) => {
           seen.push(`start ${attempt}`);
-          signal.addEventListener("abort", () => seen.push(`aborted ${attempt}: ${(signal.reason as Error).name}`));
+          signal.addEventListener("abort", () => {
+            seen.push(`aborted ${attempt}: ${(signal.reason as Error).name}`);
+          });
           if (attempt === 1) return new Promise<string>((resolve) => (finishLate = resolve));
           return "second attempt";
         }),
