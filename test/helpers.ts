@@ -88,6 +88,17 @@ export async function evict(id: string): Promise<void> {
   });
 }
 
+/** Kills the instance's object as a crash would: its memory (executions, timers) is gone, its storage stays. */
+export async function crash(id: string, reason = "simulated crash"): Promise<void> {
+  await runInDurableObject(stubFor(id), (_instance, state) => {
+    try {
+      state.abort(reason);
+    } catch {
+      // abort() throws in its caller as well.
+    }
+  }).catch(() => {});
+}
+
 /**
  * Makes every timer of the instance due now, as if the clock had jumped past them.
  * The object is evicted first so that its next execution reads the changed journal.

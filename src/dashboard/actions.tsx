@@ -5,7 +5,7 @@
  * back to the instance (to the list after a delete). Read-only sessions get neither.
  */
 import { CairnError } from "../client/index.js";
-import { Notice, Page } from "./layout.js";
+import { ConfirmPage, Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
 const ACTIONS = ["event", "pause", "resume", "terminate", "restart", "delete"] as const;
@@ -40,66 +40,59 @@ function ActionPage({ c, action, form }: { c: DashboardContext; action: Action; 
   const id = c.req.param("id")!;
   const text = TEXT[action];
   const fromStep = action === "restart" && form.step ? `step “${form.step}” #${form.count ?? 1}` : undefined;
+  const problem = form.error ? (
+    <>
+      {form.error.message}
+      {form.error.fields ? (
+        <ul>
+          {form.error.fields.map((f) => (
+            <li>
+              <code>{f.path}</code>: {f.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  ) : undefined;
   return (
-    <Page title={`${text.title} ${id}`} access={c.get("access")}>
-      <section class="card" style="max-width: 720px">
-        <h1>
-          {text.title}: {id}
-        </h1>
-        <p>{fromStep ? `It runs again from ${fromStep} on; the results of the steps before it are kept.` : text.explain}</p>
-        {form.error ? (
-          <Notice kind="bad">
-            {form.error.message}
-            {form.error.fields ? (
-              <ul>
-                {form.error.fields.map((f) => (
-                  <li>
-                    <code>{f.path}</code>: {f.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </Notice>
-        ) : null}
-        <form method="post" action={`/instances/${encodeURIComponent(id)}/${action}`}>
-          {action === "event" ? (
-            <>
-              <label for="type">Event type</label>
-              <input id="type" name="type" type="text" required value={form.type ?? ""} />
-              <label for="payload" style="margin-top: 10px">
-                Payload (JSON)
-              </label>
-              <textarea id="payload" name="payload">
-                {form.payload ?? "{}"}
-              </textarea>
-              <label for="eventId" style="margin-top: 10px">
-                Event id (optional: makes a repeat harmless)
-              </label>
-              <input id="eventId" name="eventId" type="text" value={form.eventId ?? ""} />
-            </>
-          ) : null}
-          {fromStep ? (
-            <>
-              <input type="hidden" name="step" value={form.step} />
-              <input type="hidden" name="count" value={form.count ?? "1"} />
-            </>
-          ) : null}
-          {action === "terminate" ? (
-            <label class="check">
-              <input type="checkbox" name="rollback" value="true" checked={form.rollback} /> First run the rollbacks of completed steps
-            </label>
-          ) : null}
-          <p class="actions">
-            <button type="submit" class={action === "terminate" || action === "delete" ? "danger" : ""}>
-              {text.button}
-            </button>
-            <a class="button secondary" href={`/instances/${encodeURIComponent(id)}`}>
-              Cancel
-            </a>
-          </p>
-        </form>
-      </section>
-    </Page>
+    <ConfirmPage
+      title={`${text.title}: ${id}`}
+      access={c.get("access")}
+      explain={fromStep ? `It runs again from ${fromStep} on; the results of the steps before it are kept.` : text.explain}
+      problem={problem}
+      action={`/instances/${encodeURIComponent(id)}/${action}`}
+      button={text.button}
+      danger={action === "terminate" || action === "delete"}
+      cancelHref={`/instances/${encodeURIComponent(id)}`}
+    >
+      {action === "event" ? (
+        <>
+          <label for="type">Event type</label>
+          <input id="type" name="type" type="text" required value={form.type ?? ""} />
+          <label for="payload" style="margin-top: 10px">
+            Payload (JSON)
+          </label>
+          <textarea id="payload" name="payload">
+            {form.payload ?? "{}"}
+          </textarea>
+          <label for="eventId" style="margin-top: 10px">
+            Event id (optional: makes a repeat harmless)
+          </label>
+          <input id="eventId" name="eventId" type="text" value={form.eventId ?? ""} />
+        </>
+      ) : null}
+      {fromStep ? (
+        <>
+          <input type="hidden" name="step" value={form.step} />
+          <input type="hidden" name="count" value={form.count ?? "1"} />
+        </>
+      ) : null}
+      {action === "terminate" ? (
+        <label class="check">
+          <input type="checkbox" name="rollback" value="true" checked={form.rollback} /> First run the rollbacks of completed steps
+        </label>
+      ) : null}
+    </ConfirmPage>
   );
 }
 

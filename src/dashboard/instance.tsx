@@ -4,9 +4,10 @@
  * the actions its status allows. The page reloads itself while the instance moves.
  */
 import { canApply, isTerminal, type Status } from "../engine/status.js";
-import { CairnError, type Instance, type InstanceListItem, type StepView } from "../client/index.js";
+import { CairnError, type Instance, type StepView } from "../client/index.js";
 import { Folded, StatusBadge, When, absolute, duration, waitText } from "./format.js";
 import { Notice, Page } from "./layout.js";
+import { InstanceTable } from "./overview.js";
 import type { DashboardContext } from "./routes.js";
 
 /** Seconds between reloads while the instance can change by itself. */
@@ -118,7 +119,7 @@ export async function instancePage(c: DashboardContext) {
       </section>
       <section class="card">
         <h2>Children ({children.instances.length})</h2>
-        <Children items={children.instances} now={now} />
+        <InstanceTable instances={children.instances} now={now} empty="This instance started no child workflows." />
       </section>
     </Page>,
   );
@@ -218,37 +219,5 @@ function Step({ step, instance, now, readOnly }: { step: StepView; instance: Ins
         </a>
       ) : null}
     </li>
-  );
-}
-
-function Children({ items, now }: { items: InstanceListItem[]; now: number }) {
-  if (items.length === 0) return <p class="muted">This instance started no child workflows.</p>;
-  return (
-    <table class="stack">
-      <thead>
-        <tr>
-          <th>Instance</th>
-          <th>Workflow</th>
-          <th>Status</th>
-          <th>Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((child) => (
-          <tr>
-            <td class="primary" data-label="Instance">
-              <a href={href(child.id)}>{child.id}</a>
-            </td>
-            <td data-label="Workflow">{child.workflow}</td>
-            <td data-label="Status">
-              <StatusBadge status={child.status} />
-            </td>
-            <td data-label="Created">
-              <When iso={child.createdAt} now={now} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The page shell every dashboard page shares: head, top bar (with the session's
- * access and the sign-out form), notices, and the optional self-refresh.
+ * access and the sign-out form), notices, and the optional self-refresh; and the
+ * confirmation page every action goes through.
  */
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
@@ -56,6 +57,43 @@ export function Page({ title, access, refreshSeconds, refreshUrl, children }: Pa
         </body>
       </html>
     </>
+  );
+}
+
+/**
+ * The page that says what an action will do and asks to confirm: `problem` is why
+ * the last try failed, `children` the form's own fields.
+ */
+export function ConfirmPage(props: {
+  title: string;
+  access: Access | undefined;
+  explain: string;
+  problem?: Child;
+  action: string;
+  button: string;
+  danger: boolean;
+  cancelHref: string;
+  children?: Child;
+}) {
+  return (
+    <Page title={props.title} access={props.access}>
+      <section class="card" style="max-width: 720px">
+        <h1>{props.title}</h1>
+        <p>{props.explain}</p>
+        {props.problem ? <Notice kind="bad">{props.problem}</Notice> : null}
+        <form method="post" action={props.action}>
+          {props.children}
+          <p class="actions">
+            <button type="submit" class={props.danger ? "danger" : ""}>
+              {props.button}
+            </button>
+            <a class="button secondary" href={props.cancelHref}>
+              Cancel
+            </a>
+          </p>
+        </form>
+      </section>
+    </Page>
   );
 }
 

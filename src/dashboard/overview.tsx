@@ -197,8 +197,9 @@ function Filters({ query, names }: { query: URLSearchParams; names: string[] }) 
   );
 }
 
-function InstanceTable({ instances, now }: { instances: InstanceListItem[]; now: number }) {
-  if (instances.length === 0) return <p class="muted">No instances match.</p>;
+/** Instances as the list shows them (also a parent's children); `empty` is said when there are none. */
+export function InstanceTable({ instances, now, empty = "No instances match." }: { instances: InstanceListItem[]; now: number; empty?: string }) {
+  if (instances.length === 0) return <p class="muted">{empty}</p>;
   return (
     <table class="stack instances">
       <thead>

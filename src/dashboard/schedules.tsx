@@ -8,7 +8,7 @@
 import { CairnError, type Schedule } from "../client/index.js";
 import { DEFAULT_CATCH_UP_LIMIT } from "../flow/schedule.js";
 import { When } from "./format.js";
-import { Notice, Page } from "./layout.js";
+import { ConfirmPage, Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
 const SCHEDULE_ACTIONS = ["pause", "resume", "delete"] as const;
@@ -105,29 +105,20 @@ function ScheduleTable({ schedules, now, readOnly }: { schedules: Schedule[]; no
   );
 }
 
-function ConfirmPage({ c, action, error }: { c: DashboardContext; action: ScheduleAction; error?: string }) {
+function ScheduleActionPage({ c, action, error }: { c: DashboardContext; action: ScheduleAction; error?: string }) {
   const id = c.req.param("id")!;
   const text = TEXT[action];
   return (
-    <Page title={`${text.title} ${id}`} access={c.get("access")}>
-      <section class="card" style="max-width: 720px">
-        <h1>
-          {text.title}: {id}
-        </h1>
-        <p>{text.explain}</p>
-        {error ? <Notice kind="bad">{error}</Notice> : null}
-        <form method="post" action={href(id, `/${action}`)}>
-          <p class="actions">
-            <button type="submit" class={action === "delete" ? "danger" : ""}>
-              {text.button}
-            </button>
-            <a class="button secondary" href="/schedules">
-              Cancel
-            </a>
-          </p>
-        </form>
-      </section>
-    </Page>
+    <ConfirmPage
+      title={`${text.title}: ${id}`}
+      access={c.get("access")}
+      explain={text.explain}
+      problem={error}
+      action={href(id, `/${action}`)}
+      button={text.button}
+      danger={action === "delete"}
+      cancelHref="/schedules"
+    />
   );
 }
 
@@ -162,7 +153,7 @@ export async function scheduleActionForm(c: DashboardContext) {
   const action = c.req.param("action") as ScheduleAction;
   const found = await target(c, action);
   if (found instanceof Response) return found;
-  return c.html(<ConfirmPage c={c} action={action} />);
+  return c.html(<ScheduleActionPage c={c} action={action} />);
 }
 
 export async function performScheduleAction(c: DashboardContext) {
@@ -176,7 +167,7 @@ export async function performScheduleAction(c: DashboardContext) {
     else await cairn.deleteSchedule(found.id);
   } catch (error) {
     if (!(error instanceof CairnError) || error.status >= 500 || error.status === 0) throw error;
-    return c.html(<ConfirmPage c={c} action={action} error={error.message} />, error.status as 409);
+    return c.html(<ScheduleActionPage c={c} action={action} error={error.message} />, error.status as 409);
   }
   return c.redirect(`/schedules?done=${action}&id=${encodeURIComponent(found.id)}`, 303);
 }

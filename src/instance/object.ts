@@ -49,7 +49,7 @@ import type {
   SendEventRequest,
   SendEventResult,
 } from "./rpc.js";
-import { hasSchema, migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
 import { Sql, type SqlValue } from "./sql.js";
 import { Timers } from "./timers.js";
 import { toInstanceView, type InstanceRow } from "./view.js";
@@ -138,7 +138,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
     const now = Date.now();
     const row = this.ctx.storage.transactionSync(() => {
-      migrate(this.sql, this.created);
+      migrate(this.sql, this.created ? SCHEMA_VERSION : 0);
       const inserted = this.sql.one<InstanceRow>(
         `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
         request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null, request.origin ?? null,
@@ -312,8 +312,8 @@ export class WorkflowInstance extends DurableObject<Env> {
     // An execution in memory that waits, with no step timer due, has nothing to do:
     // the alarm was for the object's own timers, or the wake-up got there first.
     const status = this.row()?.status;
-    const stepDue = (this.timers.nextStep() ?? Infinity) <= now;
-    if (this.execution && !stepDue && (status === "waiting" || status === "paused")) return this.scheduleAlarm();
+    const idle = this.execution && (status === "waiting" || status === "paused") && !((this.timers.nextStep() ?? Infinity) <= now);
+    if (idle) return this.scheduleAlarm();
     await this.drive();
   }
 
@@ -562,9 +562,10 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   private hasInstance(): boolean {
     if (this.created) return true;
-    if (!hasSchema(this.sql)) return false;
+    const version = schemaVersion(this.sql);
+    if (version === 0) return false;
     // An object created under an older schema catches up the first time it is touched after a deploy.
-    if (schemaVersion(this.sql) < SCHEMA_VERSION) this.ctx.storage.transactionSync(() => migrate(this.sql, true));
+    if (version < SCHEMA_VERSION) this.ctx.storage.transactionSync(() => migrate(this.sql, version));
     this.created = true;
     return true;
   }

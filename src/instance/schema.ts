@@ -174,25 +174,22 @@ export function createOnDemand(sql: Sql, table: OnDemandTable): void {
   sql.run(ON_DEMAND[table]);
 }
 
-/** True when this object has never been created (no schema): reads must not create storage. */
-export function hasSchema(sql: Sql): boolean {
+/** True once this object was created (it has a schema); the check itself creates no storage. */
+function hasSchema(sql: Sql): boolean {
   return sql.one("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'") !== undefined;
 }
 
 /**
  * Brings the schema to SCHEMA_VERSION: CURRENT for a new object, the missing steps
- * for an older one (`exists`: whether the object has a schema, if the caller knows).
+ * for an older one (`version`: the object's, if the caller knows it).
  * Call inside a storage transaction.
  */
-export function migrate(sql: Sql, exists = hasSchema(sql)): void {
-  if (!exists) {
-    sql.run(CURRENT);
-    return;
-  }
-  migrateFrom(sql, schemaVersion(sql));
+export function migrate(sql: Sql, version = schemaVersion(sql)): void {
+  if (version === 0) sql.run(CURRENT);
+  else migrateFrom(sql, version);
 }
 
-/** The version this object's schema is at (0: none). */
+/** The version this object's schema is at; 0 when it has none (a version is never stored as 0 past its transaction). */
 export function schemaVersion(sql: Sql): number {
   return hasSchema(sql) ? Number(sql.one<{ version: number }>("SELECT version FROM schema_version")?.version ?? 0) : 0;
 }

@@ -3,10 +3,10 @@
  * positions shown while queued, per-key limits, and slots that survive a crash of
  * their holder but never leak when a holder is gone.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import { switches } from "../fixtures/effects.js";
-import { api, describe, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, describe, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
 
 const gate = (name: string) => env.CONCURRENCY_GATE.get(env.CONCURRENCY_GATE.idFromName(name));
 const running = (group: string) => (switches.get(`running/${group}`) as number | undefined) ?? 0;
@@ -53,13 +53,7 @@ suite("concurrency limits", () => {
     for (const id of [holder, other, waiter]) await start("test-limited", { id });
     await waitUntil(waiter, (v) => v.status === "queued" && v.queue?.position === 1, "queued first in line");
     // The holder's object crashes in the middle of its step.
-    await runInDurableObject(stubFor(holder), (_i, state) => {
-      try {
-        state.abort("crash while holding a slot");
-      } catch {
-        // abort() throws in its caller as well.
-      }
-    }).catch(() => {});
+    await crash(holder, "crash while holding a slot");
     // The gate's lease check asks the holder, which is still running: the slot stays.
     await runDurableObjectAlarm(gate("test-limited"));
     expect((await describe(waiter)).status).toBe("queued");

@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { describe, evict, expireTimers, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+import { crash, describe, evict, expireTimers, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 suite("WorkflowInstance", () => {
   it("survives eviction mid-workflow: completed steps are not run again", async () => {
@@ -32,13 +32,7 @@ suite("WorkflowInstance", () => {
     const id = uniqueId("abort");
     await start("test-counted-chain", { id, input: { steps: 4, sleepAfter: 1, sleepMs: 60_000 } });
     await waitForStatus(id, "waiting");
-    await runInDurableObject(stubFor(id), (_instance: WorkflowInstance, state) => {
-      try {
-        state.abort("simulated crash");
-      } catch {
-        // abort() throws in the caller too.
-      }
-    }).catch(() => {});
+    await crash(id, "simulated crash");
     await expireTimers(id);
     await runDurableObjectAlarm(stubFor(id));
     const done = await waitForStatus(id, "completed");
@@ -109,13 +103,7 @@ suite("WorkflowInstance", () => {
     await start("test-counted-chain", { id, input: { steps: 2, sleepAfter: 0, sleepMs: 1_000 } });
     await waitForStatus(id, "waiting");
     // The in-memory wake-up goes with the object; the alarm set behind it must do the work.
-    await runInDurableObject(stubFor(id), (_instance: WorkflowInstance, state) => {
-      try {
-        state.abort("evicted");
-      } catch {
-        // abort() throws in the caller too.
-      }
-    }).catch(() => {});
+    await crash(id, "evicted");
     const done = await waitForStatus(id, "completed");
     expect(done.output).toEqual({ total: 1 });
     expect(effects(`${id}/top`)).toBe(2);

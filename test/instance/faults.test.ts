@@ -3,26 +3,19 @@
  * failing, events and terminates arriving mid-step, a clock that jumps past many
  * timers at once, oversized errors, and a journal write that storage refuses.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import { Execution, MemoryJournal, realClock, type StepRecord } from "../../src/engine/index.js";
-import type { WorkflowInstance } from "../../src/instance/object.js";
 import { defineWorkflow } from "../../src/workflow.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, describe, expireTimers, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, describe, expireTimers, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
 
 suite("faults", () => {
   it("replays after the object is aborted during a step: the interrupted attempt counts and runs again", async () => {
     const id = uniqueId("abort-mid-step");
     await start("test-gated", { id });
     await waitUntil(id, () => effects(`${id}/held`) === 1, "holding");
-    await runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => {
-      try {
-        state.abort("crash in the middle of a step");
-      } catch {
-        // abort() throws in its caller as well.
-      }
-    }).catch(() => {});
+    await crash(id, "crash in the middle of a step");
     // The recovery lease set when the drive began brings the object back; its alarm
     // drives the replay, so it returns only once the held step is released.
     const alarm = runDurableObjectAlarm(stubFor(id));
