@@ -36,7 +36,7 @@ export async function start(workflow: string, body: { id?: string; input?: unkno
 }
 
 export async function describe(id: string): Promise<InstanceView> {
-  const view = await stubFor(id).describe();
+  const view = await stubFor(id).read();
   if (!view) throw new Error(`no instance ${id}`);
   return view as InstanceView;
 }

@@ -42,12 +42,21 @@ export const ErrorRecord = z
 
 export const WaitingFor = z
   .object({
-    kind: z.enum(["sleep", "retry", "event", "child"]),
+    kind: z.enum(["sleep", "retry", "event", "child", "deployment", "slot"]),
     until: time.optional(),
     eventType: z.string().optional(),
     step: z.string().optional(),
+    childId: z.string().optional().meta({ description: "The child instance waited for (kind `child`)" }),
+    code: z.enum(["WORKFLOW_NOT_REGISTERED", "GATE_UNAVAILABLE"]).optional().meta({ description: "Why it waits (kinds `deployment` and `slot`)" }),
+    workflow: z.string().optional().meta({ description: "The workflow a deployment must register (kind `deployment`)" }),
+    since: time.optional(),
+    message: z.string().optional(),
   })
-  .meta({ id: "WaitingFor", description: "What a waiting instance waits for, and until when" });
+  .meta({
+    id: "WaitingFor",
+    description:
+      "What a waiting instance waits for, and until when. `deployment`: its workflow is not registered in the running deployment; it goes on by itself once it is. `slot`: a queued instance whose concurrency gate cannot be reached, asked again with backoff",
+  });
 
 export const Attempt = z
   .object({ attempt: z.number().int(), startedAt: time, finishedAt: time, error: ErrorRecord })

@@ -12,7 +12,8 @@ export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
  * Which status may follow which. A status missing from a list cannot follow it.
  */
 export const TRANSITIONS: { readonly [From in Status]: readonly Status[] } = {
-  queued: ["running", "paused", "terminated"],
+  // waiting: for a deployment that registers its workflow; failed: its concurrency key is invalid.
+  queued: ["running", "waiting", "paused", "terminated", "failed"],
   running: ["running", "waiting", "completed", "failed", "paused", "terminated", "queued"],
   waiting: ["running", "waiting", "paused", "terminated", "queued"],
   // A step that was running when the instance was paused may still end the workflow.
@@ -50,13 +51,25 @@ export function canTransition(from: Status, to: Status): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** What a `waiting` instance waits for. */
+/** What a `waiting` instance waits for (and a `queued` one, while its concurrency gate cannot be reached). */
 export interface WaitingFor {
-  kind: "sleep" | "retry" | "event" | "child";
+  /**
+   * `deployment`: its workflow is not registered in the running deployment (code
+   * `WORKFLOW_NOT_REGISTERED`); it goes on by itself once a deployment registers it.
+   * `slot`: a concurrency slot, while the gate cannot be reached (code `GATE_UNAVAILABLE`).
+   */
+  kind: "sleep" | "retry" | "event" | "child" | "deployment" | "slot";
   /** ISO time the wait ends (wake-up, next attempt, or event timeout). */
   until?: string;
   eventType?: string;
   step?: string;
   /** The child instance waited for (kind "child"). */
   childId?: string;
+  /** Why it waits, for kinds `deployment` and `slot`. */
+  code?: "WORKFLOW_NOT_REGISTERED" | "GATE_UNAVAILABLE";
+  /** The workflow waited for (kind `deployment`). */
+  workflow?: string;
+  /** ISO time it began to wait (kinds `deployment` and `slot`). */
+  since?: string;
+  message?: string;
 }

@@ -1,16 +1,20 @@
 /**
  * The instance's timers table: every future wake-up of the object, by key. Step
- * timers (`step:<seq>`) are written by the journal; the object's own are:
+ * timers (`step:<seq>`) are written by the journal; the object's own are set and
+ * cleared by the lifecycle machine (OWN_TIMERS in src/engine/lifecycle.ts):
  * - `outbox`: the index row must be pushed to D1 by then (set with each change, cleared on success);
  * - `retention`: when a finished instance deletes itself;
  * - `parent`: a finished child must tell its parent (set when it finishes, cleared once told);
- * - `slot`: a queued instance asks its concurrency gate again (in case a grant was missed);
- * - `release`: a finished instance must give its concurrency slot back.
+ * - `slot`: a queued instance asks its concurrency gate again (a missed grant, an unreachable gate);
+ * - `release`: a finished instance must give its concurrency slot back;
+ * - `registry`: an instance whose workflow is not registered looks again;
+ * - `lease`: while an advance runs, the recovery lease: if the runtime dies, the alarm replays.
  * The object's one alarm is always set to the earliest row.
  */
+import type { OwnTimer, Step } from "../engine/index.js";
 import type { Sql } from "./sql.js";
 
-export type OwnTimer = "outbox" | "retention" | "parent" | "slot" | "release";
+export type { OwnTimer };
 
 export class Timers {
   constructor(private readonly sql: Sql) {}
@@ -38,6 +42,21 @@ export class Timers {
   /** The earliest step timer (a sleep, a retry, a timeout). */
   nextStep(): number | undefined {
     return this.sql.one<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers WHERE key LIKE 'step:%'")?.due ?? undefined;
+  }
+
+  /** Writes the timers a lifecycle step set and cleared. */
+  apply(timers: Step["timers"]): void {
+    if (timers.clear.length > 0) {
+      this.sql.run(`DELETE FROM timers WHERE key IN (${timers.clear.map(() => "?").join(", ")})`, ...timers.clear);
+    }
+    for (const [key, at] of Object.entries(timers.set) as [OwnTimer, number][]) this.set(key, at);
+  }
+
+  /** Which of the object's own timers are due, earliest first. */
+  due(now: number): OwnTimer[] {
+    return this.sql
+      .all<{ key: string }>("SELECT key FROM timers WHERE due_at <= ? AND key NOT LIKE 'step:%' ORDER BY due_at", now)
+      .map((row) => row.key as OwnTimer);
   }
 
   clearSteps(fromSeq = 0): void {

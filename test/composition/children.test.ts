@@ -69,6 +69,6 @@ suite("step.child", () => {
     await start("test-parent", { id, input: { count: 100 } });
     const done = await waitForStatus(id, "completed", 60_000);
     expect(done.output).toEqual(Array.from({ length: 100 }, (_, n) => n * 2));
-    expect(await stubFor(`${id}:part:100`).describe()).toMatchObject({ status: "completed" });
+    expect(await stubFor(`${id}:part:100`).read()).toMatchObject({ status: "completed" });
   }, 90_000);
 });

@@ -205,7 +205,7 @@ suite("delete and retention", () => {
       // It shows up in the index, then goes from it and from storage.
       await waitForIndex(id, (row) => row !== undefined, "indexed", 10_000).catch(() => undefined);
       await waitForIndex(id, (row) => row === undefined, "gone", 10_000);
-      expect(await stubFor(id).describe()).toBeNull();
+      expect(await stubFor(id).read()).toBeNull();
       await runInDurableObject(stubFor(id), async (_i: WorkflowInstance, state) => {
         expect(await state.storage.getAlarm()).toBeNull();
       });

@@ -1,0 +1,131 @@
+/**
+ * The driver: the execution kept in memory between wake-ups, and the one advance
+ * of it that may run at a time. It decides nothing about the lifecycle: it asks the
+ * machine (through `host.apply`) before it runs the workflow, and hands it each
+ * outcome. An advance asked for while another runs wakes the one under way, or,
+ * when that one was stopped meanwhile (a restart), runs again once it ends.
+ */
+import { Execution, TerminatedError, realClock, type Cause, type Outcome, type StopReason } from "../engine/index.js";
+import type { Services } from "../engine/index.js";
+import type { WorkflowDefinition } from "../workflow.js";
+import { SqlJournal } from "./journal.js";
+import type { Sql } from "./sql.js";
+import type { InstanceRow } from "./view.js";
+
+export interface DriverHost {
+  readonly sql: Sql;
+  readonly env: unknown;
+  row(): InstanceRow | undefined;
+  definition(workflow: string): WorkflowDefinition | undefined;
+  services(row: InstanceRow): Services;
+  apply(cause: Cause): void;
+}
+
+const STOP_MESSAGES: Record<StopReason, string> = {
+  terminated: "terminated",
+  restarted: "restarted",
+  deleted: "deleted",
+};
+
+export class Driver {
+  private execution?: Execution;
+  private store?: SqlJournal;
+  /** The execution whose advance() is under way, if any. */
+  private advancing?: Execution;
+  /** A drive was asked for while a stopped execution still ran: run one once it ends. */
+  private again = false;
+
+  constructor(private readonly host: DriverHost) {}
+
+  get isAdvancing(): boolean {
+    return this.advancing !== undefined;
+  }
+
+  get inMemory(): boolean {
+    return this.execution !== undefined;
+  }
+
+  journal(): SqlJournal {
+    this.store ??= new SqlJournal(this.host.sql);
+    return this.store;
+  }
+
+  /** For an instance created a moment ago: its journal is known to be empty. */
+  startEmpty(): void {
+    this.store = new SqlJournal(this.host.sql, { empty: true });
+  }
+
+  /** Lets the workflow go on: wakes the advance under way, or asks the machine to start one. */
+  drive(): void {
+    if (this.advancing) {
+      if (this.advancing === this.execution) this.execution.poll();
+      else this.again = true;
+      return;
+    }
+    const row = this.host.row();
+    if (!row) return;
+    if (!this.host.definition(row.workflow)) return this.host.apply({ kind: "workflowMissing", workflow: row.workflow });
+    this.host.apply({ kind: "drive" });
+  }
+
+  /** Runs the execution until every step call waits; the machine has moved the instance to running. */
+  advance(): void {
+    if (this.advancing) return this.drive();
+    const row = this.host.row();
+    const definition = row && this.host.definition(row.workflow);
+    if (!row || !definition) return;
+    const input = { id: row.id, createdAt: row.created_at, ...(row.input !== null && { input: row.input }) };
+    const execution = (this.execution ??= new Execution(definition, input, this.journal(), realClock, this.host.env, this.host.services(row)));
+    // Terminating with rollback: a replay after an eviction compensates again.
+    if (row.stopping === "rollback") execution.compensate(new TerminatedError("terminated with rollback"));
+    this.advancing = execution;
+    execution.advance().then(
+      (outcome) => this.settled(execution, outcomeCause(outcome)),
+      (error: unknown) => {
+        console.error(`instance ${row.id}: drive failed, replaying from the journal shortly:`, error);
+        this.settled(execution, { kind: "threw" });
+      },
+    );
+  }
+
+  private settled(execution: Execution, cause: Cause): void {
+    this.advancing = undefined;
+    // A terminate, restart or delete while it ran has taken over: its outcome is void.
+    if (this.execution === execution) this.host.apply(cause);
+    if (this.again) {
+      this.again = false;
+      this.drive();
+    }
+  }
+
+  pause(): void {
+    this.execution?.pause();
+  }
+
+  resume(): void {
+    this.execution?.resume();
+  }
+
+  compensate(): void {
+    this.execution?.compensate(new TerminatedError("terminated with rollback"));
+  }
+
+  /** Stops the execution in memory: running steps see their signal abort; late results are discarded. */
+  abort(reason: StopReason): void {
+    const execution = this.execution;
+    this.drop();
+    execution?.abort(new TerminatedError(STOP_MESSAGES[reason]));
+  }
+
+  /** Forgets the execution and the journal's caches: the next drive replays from storage. */
+  drop(): void {
+    this.execution = undefined;
+    this.store = undefined;
+  }
+}
+
+function outcomeCause(outcome: Outcome): Cause {
+  if (outcome.kind === "completed") return { kind: "completed", output: outcome.output ?? null };
+  if (outcome.kind === "failed") return { kind: "failed", error: outcome.error };
+  return { kind: "suspended", waitingFor: outcome.waitingFor ?? null };
+}
