@@ -5,7 +5,7 @@ export * from "./execution.js";
 export * from "./host.js";
 export { childIdFor } from "./records.js";
 export * from "./journal.js";
-export * from "./lifecycle.js";
+export * from "./lifecycle/index.js";
 export * from "./retry.js";
 export * from "./serialize.js";
 export * from "./status.js";

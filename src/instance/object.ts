@@ -105,6 +105,11 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.env.DB;
   }
 
+  /** The concurrency gate of this name. */
+  protected gate(name: string) {
+    return gateStub(this.env, name);
+  }
+
   /** The first retry after a failed alarm waits this long; each next one twice as long. */
   protected alarmRetryBaseMs(): number {
     return ALARM_ERROR_RETRY_MS;
@@ -143,7 +148,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (definition?.concurrency && row.slot === null && row.status === "queued") {
       const gate = gateName(definition, row);
       if (gate.ok) {
-        const position = await gateStub(this.env, gate.gate).place(row.id).catch(() => undefined);
+        const position = await this.gate(gate.gate).place(row.id).catch(() => undefined);
         if (position !== undefined) view.queue = { position, key: gate.gate };
       }
     }
@@ -352,12 +357,12 @@ export class WorkflowInstance extends DurableObject<Env> {
       case "requestSlot": {
         const definition = row && this.definition(row.workflow);
         if (!row || !definition?.concurrency) return;
-        return requestSlot(this.env, definition, row).then((cause) => this.apply(cause).done);
+        return requestSlot((name) => this.gate(name), definition, row).then((cause) => this.apply(cause).done);
       }
       case "releaseSlot": {
         if (!row) return;
         const held = step.state.slot === effect.gate || row.slot === effect.gate;
-        return releaseSlot(this.env, effect.gate, row.id).then((cause) => (held ? this.apply(cause).done : undefined));
+        return releaseSlot((name) => this.gate(name), effect.gate, row.id).then((cause) => (held ? this.apply(cause).done : undefined));
       }
       case "tellParent":
         if (!row?.parent_id) return;
@@ -401,7 +406,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     try {
       await this.index.remove(id);
       // A deleted instance holds no slot (the gate's lease check would free it too, later).
-      if (slot !== null) await gateStub(this.env, slot).release(id).catch(() => undefined);
+      if (slot !== null) await this.gate(slot).release(id).catch(() => undefined);
     } catch (error) {
       this.index.release();
       await this.apply({ kind: "purgeFailed" }).done;

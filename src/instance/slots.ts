@@ -5,6 +5,7 @@
  */
 import type { Cause } from "../engine/index.js";
 import type { Env } from "../env.js";
+import type { ConcurrencyGate } from "../flow/gate.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import type { InstanceRow } from "./view.js";
 
@@ -28,16 +29,19 @@ export function gateName(definition: WorkflowDefinition, row: InstanceRow): { ok
   return { ok: true, gate: `${definition.name}:${key}` };
 }
 
-export function gateStub(env: Env, name: string) {
+/** How the object reaches a gate by name. */
+export type GateLookup = (name: string) => DurableObjectStub<ConcurrencyGate>;
+
+export function gateStub(env: Env, name: string): DurableObjectStub<ConcurrencyGate> {
   return env.CONCURRENCY_GATE.get(env.CONCURRENCY_GATE.idFromName(name));
 }
 
 /** Asks the gate for a slot; the answer as a cause. */
-export async function requestSlot(env: Env, definition: WorkflowDefinition, row: InstanceRow): Promise<Cause> {
+export async function requestSlot(gates: GateLookup, definition: WorkflowDefinition, row: InstanceRow): Promise<Cause> {
   const name = gateName(definition, row);
   if (!name.ok) return { kind: "slotKeyInvalid", message: name.message };
   try {
-    const acquired = await gateStub(env, name.gate).acquire(row.id, definition.concurrency!.limit);
+    const acquired = await gates(name.gate).acquire(row.id, definition.concurrency!.limit);
     return acquired.granted ? { kind: "slotGranted", gate: name.gate } : { kind: "slotRefused" };
   } catch (error) {
     return { kind: "gateUnreachable", message: String(error) };
@@ -45,9 +49,9 @@ export async function requestSlot(env: Env, definition: WorkflowDefinition, row:
 }
 
 /** Gives a slot back; the answer as a cause. */
-export async function releaseSlot(env: Env, gate: string, instanceId: string): Promise<Cause> {
+export async function releaseSlot(gates: GateLookup, gate: string, instanceId: string): Promise<Cause> {
   try {
-    await gateStub(env, gate).release(instanceId);
+    await gates(gate).release(instanceId);
     return { kind: "slotReleased" };
   } catch (error) {
     console.warn(`instance ${instanceId}: could not release its slot at gate ${gate}, retrying: ${String(error)}`);

@@ -1,0 +1,3 @@
+/** The instance lifecycle: one pure machine and its words. */
+export * from "./machine.js";
+export * from "./types.js";
