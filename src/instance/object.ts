@@ -15,15 +15,14 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { workflows } from "../../workflows/index.js";
-import { next, type Cause, type Effect, type OwnTimer, type Step, type Transition } from "../engine/index.js";
+import type { Cause, OwnTimer } from "../engine/index.js";
 import type { Env } from "../env.js";
 import type { WorkflowDefinition, WorkflowRegistry } from "../workflow.js";
 import { AlarmClock } from "./alarm-clock.js";
 import { Driver } from "./driver.js";
-import { notifyParent, runningChildren, terminateChildren } from "./family.js";
 import { IndexPush } from "./index-push.js";
 import { Outbox } from "./outbox.js";
-import { RowStore, stateOf } from "./row.js";
+import { RowStore } from "./row.js";
 import type {
   CreateRequest,
   CreateResult,
@@ -35,7 +34,8 @@ import type {
   SendEventResult,
 } from "./rpc.js";
 import { servicesFor } from "./services.js";
-import { gateName, gateStub, releaseSlot, requestSlot } from "./slots.js";
+import { Runner, type Applied } from "./runner.js";
+import { gateName, gateStub } from "./slots.js";
 import { Sql } from "./sql.js";
 import { Timers } from "./timers.js";
 import { toInstanceView, type InstanceRow } from "./view.js";
@@ -64,11 +64,10 @@ export class WorkflowInstance extends DurableObject<Env> {
   private readonly driver: Driver;
   private readonly index: IndexPush;
   private readonly clock: AlarmClock;
+  private readonly runner: Runner;
   private alarmFailures = 0;
   /** The alarm handler under way: the platform's alarm and the in-memory wake-up take turns. */
   private alarmRun?: Promise<void>;
-  /** The purge under way, so a second delete waits for the same one. */
-  private purging?: Promise<DeleteResult>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,8 +89,20 @@ export class WorkflowInstance extends DurableObject<Env> {
       timers: this.timers,
       database: () => this.indexDatabase(),
       exists: () => this.rows.exists(),
-      scheduleAlarm: () => this.scheduleAlarm(),
+      scheduleAlarm: () => this.runner.scheduleAlarm(),
       retryBaseMs: () => this.outboxRetryBaseMs(),
+    });
+    this.runner = new Runner({
+      storage: ctx.storage,
+      env,
+      sql: this.sql,
+      rows: this.rows,
+      timers: this.timers,
+      driver: this.driver,
+      index: this.index,
+      clock: this.clock,
+      gates: (name) => this.gate(name),
+      definition: (workflow) => this.definition(workflow),
     });
   }
 
@@ -211,7 +222,7 @@ export class WorkflowInstance extends DurableObject<Env> {
   async delete(): Promise<DeleteResult> {
     const { result, done } = this.apply({ kind: "delete" });
     if (!result.ok) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    const purge = this.purging;
+    const purge = this.runner.purging;
     await done;
     return (await purge) ?? { ok: true };
   }
@@ -267,7 +278,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     for (const timer of this.timers.due(now)) {
       if (timer === "lease") continue;
       settled.push(this.apply(TIMER_CAUSES[timer]).done);
-      if (this.purging) return void (await this.purging);
+      if (this.runner.purging) return void (await this.runner.purging);
     }
     if (!this.rows.get()) return;
     const stepDue = (this.timers.nextStep() ?? Infinity) <= now;
@@ -282,105 +293,8 @@ export class WorkflowInstance extends DurableObject<Env> {
     return Object.hasOwn(registry, workflow) ? registry[workflow] : undefined;
   }
 
-  /**
-   * Asks the machine what follows `cause`, writes the new state and timers in one
-   * transaction (with `during`, the cause's own storage write, such as an event into
-   * the inbox), then runs the effects. `done` settles once the effects that talk to
-   * other objects have answered (an advance of the workflow is not waited for).
-   */
-  private apply(cause: Cause, workflow?: string, during?: () => void): { result: Transition; done: Promise<void> } {
-    const row = this.rows.get();
-    const result = next(stateOf(row, this.definition(workflow ?? row?.workflow ?? "")), cause, Date.now());
-    if (!result.ok) return { result, done: Promise.resolve() };
-    if (result.state.status === "absent") return { result, done: Promise.resolve() };
-    this.ctx.storage.transactionSync(() => {
-      during?.();
-      // A create's row is written whole by `during`.
-      if (row) this.rows.apply(result, Date.now());
-      this.timers.apply(result.timers);
-      for (const effect of result.effects) this.storageEffect(effect);
-    });
-    const pending = [this.scheduleAlarm()];
-    for (const effect of result.effects) {
-      const running = this.effect(effect, result);
-      if (running) pending.push(running);
-    }
-    return { result, done: Promise.all(pending).then(() => undefined) };
-  }
-
-  /** The effects that change storage, written in the machine's transaction. */
-  private storageEffect(effect: Effect): void {
-    switch (effect.kind) {
-      case "abort":
-        return this.driver.abort(effect.reason);
-      case "dropExecution":
-        return this.driver.drop();
-      case "clearStepTimers":
-        return this.timers.clearSteps();
-      case "rewind":
-        this.sql.run("DELETE FROM steps WHERE seq >= ?", effect.fromSeq);
-        this.timers.clearSteps(effect.fromSeq);
-        // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
-        this.driver.journal().rewind(effect.fromSeq);
-        this.driver.drop();
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** The effects run once the transaction is written; those that talk to other objects return a promise. */
-  private effect(effect: Effect, step: Step): Promise<void> | undefined {
-    const row = this.rows.get();
-    switch (effect.kind) {
-      case "drive":
-        this.driver.drive();
-        return;
-      case "advance":
-        this.driver.advance();
-        return;
-      case "pauseExecution":
-        this.driver.pause();
-        return;
-      case "resumeExecution":
-        this.driver.resume();
-        return;
-      case "compensate":
-        this.driver.compensate();
-        return;
-      case "pushIndex":
-        this.index.soon();
-        return;
-      case "log":
-        console[effect.level](`instance ${row?.id}: ${effect.message}`);
-        return;
-      case "requestSlot": {
-        const definition = row && this.definition(row.workflow);
-        if (!row || !definition?.concurrency) return;
-        return requestSlot((name) => this.gate(name), definition, row).then((cause) => this.apply(cause).done);
-      }
-      case "releaseSlot": {
-        if (!row) return;
-        const held = step.state.slot === effect.gate || row.slot === effect.gate;
-        return releaseSlot((name) => this.gate(name), effect.gate, row.id).then((cause) => (held ? this.apply(cause).done : undefined));
-      }
-      case "tellParent":
-        if (!row?.parent_id) return;
-        return notifyParent(this.env, row).then(
-          () => this.apply({ kind: "parentTold" }).done,
-          (error: unknown) => {
-            console.warn(`instance ${row.id}: could not tell parent ${row.parent_id} it finished, retrying: ${String(error)}`);
-            return this.apply({ kind: "parentUnreachable" }).done;
-          },
-        );
-      case "terminateChildren":
-        return terminateChildren(this.env, runningChildren(this.sql));
-      case "purge":
-        this.purging ??= this.purge().finally(() => (this.purging = undefined));
-        return this.purging.then(() => undefined);
-      default:
-        return;
-    }
+  private apply(cause: Cause, workflow?: string, during?: () => void): Applied {
+    return this.runner.apply(cause, workflow, during);
   }
 
   /** Applies an operator's request and reports the status it led to, or why it was refused. */
@@ -392,33 +306,6 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
     await done;
     return { ok: true, status: result.state.status === "absent" ? "terminated" : result.state.status };
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const row = this.rows.get();
-    if (!row) return;
-    await this.clock.reschedule({ paused: row.status === "paused" });
-  }
-
-  /** Removes the index row, then every byte of storage. Used by delete and by retention. */
-  private async purge(): Promise<DeleteResult> {
-    const { id, slot } = this.rows.get()!;
-    try {
-      await this.index.remove(id);
-      // A deleted instance holds no slot (the gate's lease check would free it too, later).
-      if (slot !== null) await this.gate(slot).release(id).catch(() => undefined);
-    } catch (error) {
-      this.index.release();
-      await this.apply({ kind: "purgeFailed" }).done;
-      return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
-    }
-    this.driver.abort("deleted");
-    this.clock.cancel();
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.rows.forget({ deleted: true });
-    this.index.release();
-    return { ok: true };
   }
 }
 

@@ -1,0 +1,177 @@
+/**
+ * Applies the lifecycle machine to one object: asks `next()` what follows a cause,
+ * writes the new state, the timers and the storage effects in one transaction, sets
+ * the alarm, then runs the other effects. Effects that talk to other objects (a
+ * gate, a parent, the index) report back as causes of their own.
+ */
+import { next, type Cause, type Effect, type Step, type Transition } from "../engine/index.js";
+import type { Env } from "../env.js";
+import type { WorkflowDefinition } from "../workflow.js";
+import type { AlarmClock } from "./alarm-clock.js";
+import type { Driver } from "./driver.js";
+import { notifyParent, runningChildren, terminateChildren } from "./family.js";
+import type { IndexPush } from "./index-push.js";
+import type { RowStore } from "./row.js";
+import { stateOf } from "./row.js";
+import type { DeleteResult } from "./rpc.js";
+import { releaseSlot, requestSlot, type GateLookup } from "./slots.js";
+import type { Sql } from "./sql.js";
+import type { Timers } from "./timers.js";
+
+export interface RunnerHost {
+  readonly storage: DurableObjectStorage;
+  readonly env: Env;
+  readonly sql: Sql;
+  readonly rows: RowStore;
+  readonly timers: Timers;
+  readonly driver: Driver;
+  readonly index: IndexPush;
+  readonly clock: AlarmClock;
+  readonly gates: GateLookup;
+  definition(workflow: string): WorkflowDefinition | undefined;
+}
+
+export interface Applied {
+  result: Transition;
+  /** Settles once the effects that talk to other objects have answered (an advance of the workflow is not waited for). */
+  done: Promise<void>;
+}
+
+export class Runner {
+  /** The purge under way, so a second delete waits for the same one. */
+  purging?: Promise<DeleteResult>;
+
+  constructor(private readonly host: RunnerHost) {}
+
+  /**
+   * Asks the machine what follows `cause`, writes the new state and timers in one
+   * transaction (with `during`, the cause's own storage write, such as an event into
+   * the inbox or a new instance's row), then runs the effects. `workflow` names the
+   * workflow of an instance not created yet.
+   */
+  apply(cause: Cause, workflow?: string, during?: () => void): Applied {
+    const { rows, timers } = this.host;
+    const row = rows.get();
+    const result = next(stateOf(row, this.host.definition(workflow ?? row?.workflow ?? "")), cause, Date.now());
+    if (!result.ok || result.state.status === "absent") return { result, done: Promise.resolve() };
+    this.host.storage.transactionSync(() => {
+      during?.();
+      // A create's row is written whole by `during`.
+      if (row) rows.apply(result, Date.now());
+      timers.apply(result.timers);
+      for (const effect of result.effects) this.storageEffect(effect);
+    });
+    const pending = [this.scheduleAlarm()];
+    for (const effect of result.effects) {
+      const running = this.effect(effect, result);
+      if (running) pending.push(running);
+    }
+    return { result, done: Promise.all(pending).then(() => undefined) };
+  }
+
+  /** Sets the alarm to the earliest timer (step timers do not count while paused). */
+  async scheduleAlarm(): Promise<void> {
+    const row = this.host.rows.get();
+    if (!row) return;
+    await this.host.clock.reschedule({ paused: row.status === "paused" });
+  }
+
+  /** The effects that change storage, written in the machine's transaction. */
+  private storageEffect(effect: Effect): void {
+    const { driver, timers, sql } = this.host;
+    switch (effect.kind) {
+      case "abort":
+        return driver.abort(effect.reason);
+      case "dropExecution":
+        return driver.drop();
+      case "clearStepTimers":
+        return timers.clearSteps();
+      case "rewind":
+        sql.run("DELETE FROM steps WHERE seq >= ?", effect.fromSeq);
+        timers.clearSteps(effect.fromSeq);
+        // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
+        driver.journal().rewind(effect.fromSeq);
+        driver.drop();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The effects run once the transaction is written; those that talk to other objects return a promise. */
+  private effect(effect: Effect, step: Step): Promise<void> | undefined {
+    const { driver, env, gates } = this.host;
+    const row = this.host.rows.get();
+    switch (effect.kind) {
+      case "drive":
+        driver.drive();
+        return;
+      case "advance":
+        driver.advance();
+        return;
+      case "pauseExecution":
+        driver.pause();
+        return;
+      case "resumeExecution":
+        driver.resume();
+        return;
+      case "compensate":
+        driver.compensate();
+        return;
+      case "pushIndex":
+        this.host.index.soon();
+        return;
+      case "log":
+        console[effect.level](`instance ${row?.id}: ${effect.message}`);
+        return;
+      case "requestSlot": {
+        const definition = row && this.host.definition(row.workflow);
+        if (!row || !definition?.concurrency) return;
+        return requestSlot(gates, definition, row).then((cause) => this.apply(cause).done);
+      }
+      case "releaseSlot": {
+        if (!row) return;
+        const held = step.state.slot === effect.gate || row.slot === effect.gate;
+        return releaseSlot(gates, effect.gate, row.id).then((cause) => (held ? this.apply(cause).done : undefined));
+      }
+      case "tellParent":
+        if (!row?.parent_id) return;
+        return notifyParent(env, row).then(
+          () => this.apply({ kind: "parentTold" }).done,
+          (error: unknown) => {
+            console.warn(`instance ${row.id}: could not tell parent ${row.parent_id} it finished, retrying: ${String(error)}`);
+            return this.apply({ kind: "parentUnreachable" }).done;
+          },
+        );
+      case "terminateChildren":
+        return terminateChildren(env, runningChildren(this.host.sql));
+      case "purge":
+        this.purging ??= this.purge().finally(() => (this.purging = undefined));
+        return this.purging.then(() => undefined);
+      default:
+        return;
+    }
+  }
+
+  /** Removes the index row, then every byte of storage. Used by delete and by retention. */
+  private async purge(): Promise<DeleteResult> {
+    const { rows, index, storage } = this.host;
+    const { id, slot } = rows.get()!;
+    try {
+      await index.remove(id);
+      // A deleted instance holds no slot (the gate's lease check would free it too, later).
+      if (slot !== null) await this.host.gates(slot).release(id).catch(() => undefined);
+    } catch (error) {
+      index.release();
+      await this.apply({ kind: "purgeFailed" }).done;
+      return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
+    }
+    this.host.driver.abort("deleted");
+    this.host.clock.cancel();
+    await storage.deleteAlarm();
+    await storage.deleteAll();
+    rows.forget({ deleted: true });
+    index.release();
+    return { ok: true };
+  }
+}
