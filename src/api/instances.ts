@@ -63,7 +63,7 @@ export function instanceRoutes(app: Api): void {
     },
     async (c) => {
       const id = checkId(c.req.param("id")!);
-      const view = await instance(c, id).describe();
+      const view = await instance(c, id).read();
       if (!view) throw notFound("instance", id);
       return c.json(view);
     },

@@ -155,7 +155,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     return { ok: true, created: true, instance: summary(row) };
   }
 
-  async describe(): Promise<InstanceView | null> {
+  async read(): Promise<InstanceView | null> {
     const row = this.row();
     if (!row) return null;
     const journal = this.journal();
