@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { STEP_KINDS, STEP_STATUSES, STATUSES, type StepStatus } from "../engine/index.js";
 import type { InstanceListItem } from "../index-db/queries.js";
+import { HTTP_CODES } from "../lib/codes.js";
 import type { InstanceSummary, InstanceView, StepView } from "../instance/rpc.js";
 
 const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC)" });
@@ -21,7 +22,7 @@ export const Problem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string().meta({ description: "What happened, why, and what to do" }),
-    code: z.string().meta({ description: "Stable code to branch on, e.g. INSTANCE_NOT_FOUND" }),
+    code: z.enum(HTTP_CODES).meta({ description: "Stable code to branch on; the README's table of codes says what each means" }),
     errors: z.array(FieldError).optional().meta({ description: "422 only: each field at fault" }),
     currentStatus: Status.optional().meta({ description: "409 only: the instance's status" }),
   })

@@ -53,7 +53,7 @@ export const Schedule = z
 type Fits<Actual extends Expected, Expected> = Actual;
 export type CheckedScheduleView = Fits<ScheduleView, z.input<typeof Schedule>>;
 
-const scheduleNotFound = (id: string) => new ApiError(404, "SCHEDULE_NOT_FOUND", "Unknown schedule", `no schedule has the id "${id}"`);
+const scheduleNotFound = (id: string) => new ApiError("SCHEDULE_NOT_FOUND", `no schedule has the id "${id}"`);
 const params = z.object({ id: z.string().meta({ description: "The schedule's id" }) });
 const tags = ["Schedules"];
 
