@@ -6,7 +6,7 @@ import { describe as suite, expect, it } from "vitest";
 import { indexDb, searchInstances } from "../../src/index-db/queries.js";
 import { env } from "cloudflare:test";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, read, evict, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, evict, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 suite("step.child", () => {
   it("fans out to children, resumes the parent with their outputs, and indexes their parent", async () => {

@@ -6,7 +6,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import { indexDb, pushInstance } from "../../src/index-db/queries.js";
 import { switches } from "../fixtures/effects.js";
-import { read, indexRow, start, stubFor, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
+import { indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
 
 suite("index outbox", () => {
   it("shows a new instance and follows it to its final status", async () => {

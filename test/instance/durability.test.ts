@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { crash, read, evict, expireTimers, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+import { crash, evict, expireTimers, read, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 suite("WorkflowInstance", () => {
   it("survives eviction mid-workflow: completed steps are not run again", async () => {

@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, read, indexRow, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 const post = (id: string, action: string, json?: unknown) =>
   api(`/api/instances/${id}/${action}`, { method: "POST", ...(json !== undefined && { json }) });
