@@ -35,7 +35,7 @@ export async function start(workflow: string, body: { id?: string; input?: unkno
   return (await res.json()) as { id: string; status: Status };
 }
 
-export async function describe(id: string): Promise<InstanceView> {
+export async function read(id: string): Promise<InstanceView> {
   const view = await stubFor(id).read();
   if (!view) throw new Error(`no instance ${id}`);
   return view as InstanceView;
@@ -44,11 +44,11 @@ export async function describe(id: string): Promise<InstanceView> {
 /** Polls (every 10 ms) until `ready` holds for the instance; alarms fire on their own in tests. */
 export async function waitUntil(id: string, ready: (view: InstanceView) => boolean, what: string, timeoutMs = 10_000): Promise<InstanceView> {
   const deadline = Date.now() + timeoutMs;
-  let view = await describe(id);
+  let view = await read(id);
   while (!ready(view)) {
     if (Date.now() > deadline) throw new Error(`instance ${id} is not ${what} after ${timeoutMs} ms: ${JSON.stringify(view)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    view = await describe(id);
+    view = await read(id);
   }
   return view;
 }

@@ -6,6 +6,7 @@
  */
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { dashboardRoutes } from "../dashboard/routes.js";
 import { hookRoutes } from "../hooks/route.js";
 import type { WorkflowRegistry } from "../workflow.js";
@@ -30,7 +31,7 @@ export function createApp(workflows: WorkflowRegistry) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, "BODY_TOO_LARGE", "Body too large", `the request body is over the limit of ${MAX_BODY_BYTES} bytes`);
+        throw new ApiError("BODY_TOO_LARGE", `the request body is over the limit of ${MAX_BODY_BYTES} bytes`);
       },
     }),
   );
@@ -45,15 +46,15 @@ export function createApp(workflows: WorkflowRegistry) {
   // The dashboard is a client of this same app: it calls the API in-process, so it can do nothing the API would refuse.
   app.route("/", dashboardRoutes(workflows, (request, env, ctx) => app.fetch(request, env, ctx)));
 
-  app.notFound((c) => problem(c, new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${safePath(c.req.url)}`)));
+  app.notFound((c) => problem(c, new ApiError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${safePath(c.req.url)}`)));
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return problem(c, error);
     if (error instanceof HTTPException) {
-      return problem(c, new ApiError(error.status as 400, "HTTP_ERROR", "Request refused", error.message || "the request was refused"));
+      return problem(c, new ApiError("HTTP_ERROR", error.message || "the request was refused", {}, error.status as ContentfulStatusCode));
     }
     console.error(`${c.req.method} ${safePath(c.req.url)} failed:`, error);
-    return problem(c, new ApiError(500, "INTERNAL", "Internal error", "Cairn failed to handle the request; the error was logged"));
+    return problem(c, new ApiError("INTERNAL", "Cairn failed to handle the request; the error was logged"));
   });
 
   return app;

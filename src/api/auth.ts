@@ -25,9 +25,7 @@ export async function accessFor(env: Env, presented: string | undefined): Promis
 
 export function notConfigured(): ApiError {
   return new ApiError(
-    503,
     "AUTH_NOT_CONFIGURED",
-    "No API token configured",
     "Cairn refuses every request until an API token is set: run `npx wrangler secret put API_TOKEN` (and optionally API_TOKEN_READONLY), or for local development put API_TOKEN in .dev.vars (`npm start` creates one)",
   );
 }
@@ -40,10 +38,10 @@ export function requireToken(): MiddlewareHandler<{ Bindings: Env; Variables: { 
     const access = await accessFor(c.env, match?.[1]);
     if (!access) {
       c.header("www-authenticate", 'Bearer realm="cairn"');
-      throw new ApiError(401, "UNAUTHORIZED", "Unauthorized", header ? "the bearer token is not valid" : "send `Authorization: Bearer <API_TOKEN>`");
+      throw new ApiError("UNAUTHORIZED", header ? "the bearer token is not valid" : "send `Authorization: Bearer <API_TOKEN>`");
     }
     if (access === "readonly" && !READ_METHODS.has(c.req.method)) {
-      throw new ApiError(403, "READ_ONLY_TOKEN", "Read-only token", `the read-only token may not ${c.req.method}; use API_TOKEN for changes`);
+      throw new ApiError("READ_ONLY_TOKEN", `the read-only token may not ${c.req.method}; use API_TOKEN for changes`);
     }
     c.set("access", access);
     await next();

@@ -6,7 +6,7 @@
 import { ACTIONS, type LifecycleAction } from "../engine/status.js";
 import type { LifecycleResult } from "../instance/rpc.js";
 import { instanceParams, json, jsonBody, problems, route, type Api, type ApiContext } from "./openapi.js";
-import { ApiError, notFound } from "./problem.js";
+import { instanceNamed, notFound, refused } from "./problem.js";
 import { Deleted, EventAccepted, Instance, LifecycleAnswer } from "./responses.js";
 import { check, checkId, eventBody, instanceId, readJson, restartBody, terminateBody } from "./validate.js";
 
@@ -14,23 +14,8 @@ const instance = (c: ApiContext, id: string) => c.env.WORKFLOW_INSTANCE.get(c.en
 const params = instanceParams(instanceId);
 
 function answer(c: ApiContext, id: string, action: LifecycleAction, result: LifecycleResult): Response {
-  if (result.ok) return c.json({ id, status: result.status });
-  switch (result.code) {
-    case "INSTANCE_NOT_FOUND":
-      throw notFound("instance", id);
-    case "INVALID_TRANSITION":
-      throw new ApiError(
-        409,
-        "INVALID_TRANSITION",
-        "Not allowed in this status",
-        `cannot ${action} instance "${id}": it is ${result.status}; ${action} applies to ${ACTIONS[action].from.join(", ")} instances`,
-        { currentStatus: result.status },
-      );
-    case "STEP_NOT_FOUND":
-      throw new ApiError(422, "STEP_NOT_FOUND", "No such step", `instance "${id}" has no step "${result.step.name}" #${result.step.count} in its journal`, {
-        errors: [{ path: "fromStep", message: "no step with this name and count" }],
-      });
-  }
+  if (!result.ok) throw refused(result, { instance: instanceNamed(id), action });
+  return c.json({ id, status: result.status });
 }
 
 /** What each lifecycle action does, for the document. */
@@ -88,12 +73,7 @@ export function instanceRoutes(app: Api): void {
         ...(body.id !== undefined && { id: body.id }),
         ...(body.payload !== undefined && { payload: JSON.stringify(body.payload) }),
       });
-      if (!result.ok) {
-        if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
-        throw new ApiError(409, "INSTANCE_FINISHED", "Instance finished", `instance "${id}" is ${result.status} and takes no more events`, {
-          currentStatus: result.status,
-        });
-      }
+      if (!result.ok) throw refused(result, { instance: instanceNamed(id) });
       return c.json({ accepted: true, duplicate: result.duplicate, id: result.id }, 202);
     },
   );
@@ -151,9 +131,8 @@ export function instanceRoutes(app: Api): void {
     async (c) => {
       const id = checkId(c.req.param("id")!);
       const result = await instance(c, id).delete();
-      if (result.ok) return c.json({ id, deleted: true });
-      if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
-      throw new ApiError(503, "INDEX_UNAVAILABLE", "Index unavailable", result.message);
+      if (!result.ok) throw refused(result, { instance: instanceNamed(id) });
+      return c.json({ id, deleted: true });
     },
   );
 }

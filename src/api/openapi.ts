@@ -13,7 +13,10 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../env.js";
+import { HOOK_CODES } from "../hooks/route.js";
+import { API_CODES, CODES, type HttpCode } from "../lib/codes.js";
 import type { Access } from "./auth.js";
+import { ApiError } from "./problem.js";
 import { HookAccepted, Problem } from "./responses.js";
 
 export type ApiEnv = { Bindings: Env; Variables: { access: Access } };
@@ -28,24 +31,38 @@ export function route(app: Api, definition: RouteConfig, handler: (c: ApiContext
   app.on(definition.method.toUpperCase(), definition.path.replaceAll(/\{(\w+)\}/g, ":$1"), handler);
 }
 
-const PROBLEMS: Record<number, string> = {
-  400: "MALFORMED_JSON: the body is not JSON",
-  401: "UNAUTHORIZED: no token, or a wrong one",
-  403: "READ_ONLY_TOKEN: the read-only token asked for a change",
-  404: "WORKFLOW_NOT_FOUND, INSTANCE_NOT_FOUND, SCHEDULE_NOT_FOUND: nothing by that name",
-  409: "INSTANCE_EXISTS, INSTANCE_FINISHED, INVALID_TRANSITION (`currentStatus` names the status)",
-  413: "BODY_TOO_LARGE: body over 1 MiB",
-  415: "UNSUPPORTED_MEDIA_TYPE: a body that is not application/json",
-  422: "INVALID_INPUT, INVALID_ID, STEP_NOT_FOUND: the request breaks a rule (`errors` lists each field)",
-  503: "AUTH_NOT_CONFIGURED: no API_TOKEN is set; INDEX_UNAVAILABLE: D1 cannot be reached",
-};
-
-/** Problem answers of a route, by status; every `/api` route may also answer 401 and 503. */
-export function problems(...statuses: number[]): RouteConfig["responses"] {
-  const all = [...new Set([...statuses, 401, 503])].sort();
+/**
+ * Problem answers for these codes, one per status: each lists its codes with their
+ * meanings (from the table of codes), and carries an example problem per code.
+ */
+export function problemAnswers(codes: readonly HttpCode[]): RouteConfig["responses"] {
+  const byStatus = new Map<number, HttpCode[]>();
+  for (const code of codes) byStatus.set(CODES[code].status, [...(byStatus.get(CODES[code].status) ?? []), code]);
   return Object.fromEntries(
-    all.map((status) => [status, { description: PROBLEMS[status] ?? "A problem", content: { "application/problem+json": { schema: Problem } } }]),
+    [...byStatus].sort(([a], [b]) => a - b).map(([status, codes]) => [
+      status,
+      {
+        description: codes.map((code) => `\`${code}\`: ${CODES[code].meaning}`).join("; "),
+        content: {
+          "application/problem+json": {
+            schema: Problem,
+            examples: Object.fromEntries(codes.map((code) => [code, { summary: CODES[code].title, value: new ApiError(code, CODES[code].meaning).toProblem() }])),
+          },
+        },
+      },
+    ]),
   );
+}
+
+/**
+ * Problem answers of an `/api` route, by status: every code of the API with that
+ * status. Every `/api` route may also answer 401, 500 and 503.
+ */
+export function problems(...statuses: number[]): RouteConfig["responses"] {
+  const all = new Set([...statuses, 401, 500, 503]);
+  const missing = [...all].filter((status) => !API_CODES.some((code) => CODES[code].status === status));
+  if (missing.length > 0) throw new Error(`no code of the API has the status ${missing.join(", ")}: add it to src/lib/codes.ts`);
+  return problemAnswers(API_CODES.filter((code) => all.has(CODES[code].status)));
 }
 
 /** `200`-like answer with a JSON body. */
@@ -82,18 +99,7 @@ function describeHooks(app: Api): void {
     },
     responses: {
       202: json(HookAccepted, "Accepted: the delivery became an event"),
-      ...Object.fromEntries(
-        [
-          [400, "MALFORMED_JSON, MALFORMED_BODY"],
-          [401, "BAD_SIGNATURE: the URL or the delivery's signature is not valid"],
-          [404, "INSTANCE_NOT_FOUND"],
-          [409, "INSTANCE_FINISHED"],
-          [410, "WEBHOOK_EXPIRED"],
-          [413, "BODY_TOO_LARGE"],
-          [415, "UNSUPPORTED_MEDIA_TYPE"],
-          [503, "WEBHOOKS_NOT_CONFIGURED"],
-        ].map(([status, description]) => [status, { description: String(description), content: { "application/problem+json": { schema: Problem } } }]),
-      ),
+      ...problemAnswers(HOOK_CODES),
     },
   });
 }

@@ -5,8 +5,10 @@
  * keep these schemas and those views from drifting apart.
  */
 import { z } from "zod";
-import { STEP_KINDS, STEP_STATUSES, STATUSES, type StepStatus } from "../engine/index.js";
+import { STEP_KINDS, STEP_STATUSES, STATUSES, type ErrorRecord as ErrorRecordView, type WaitingFor as WaitingForView } from "../engine/index.js";
 import type { InstanceListItem } from "../index-db/queries.js";
+import { HTTP_CODES } from "../lib/codes.js";
+import type { Same } from "../lib/same.js";
 import type { InstanceSummary, InstanceView, StepView } from "../instance/rpc.js";
 
 const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC)" });
@@ -21,7 +23,7 @@ export const Problem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string().meta({ description: "What happened, why, and what to do" }),
-    code: z.string().meta({ description: "Stable code to branch on, e.g. INSTANCE_NOT_FOUND" }),
+    code: z.enum(HTTP_CODES).meta({ description: "Stable code to branch on; the README's table of codes says what each means" }),
     errors: z.array(FieldError).optional().meta({ description: "422 only: each field at fault" }),
     currentStatus: Status.optional().meta({ description: "409 only: the instance's status" }),
   })
@@ -95,6 +97,10 @@ export const Instance = z
     updatedAt: time,
     completedAt: time.optional(),
     parentId: z.string().optional(),
+    queue: z
+      .object({ position: z.number().int().meta({ description: "1 = next" }), key: z.string() })
+      .optional()
+      .meta({ description: "Queued behind a concurrency limit: its place in line, and the limit's key" }),
     steps: z.array(Step),
   })
   .meta({ id: "Instance", description: "An instance as its Durable Object holds it: the truth" });
@@ -151,12 +157,13 @@ export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) }).me
 
 export const HookAccepted = z.object({ accepted: z.literal(true), duplicate: z.boolean() }).meta({ id: "HookAccepted" });
 
-// Compile-time checks: what the Durable Object and the index return fits these schemas.
-type Fits<Actual extends Expected, Expected> = Actual;
-export type CheckedViews = [
-  // A step's status is typed string in the view; its values are the journal's STEP_STATUSES.
-  Fits<Omit<InstanceView, "steps"> & { steps: (Omit<StepView, "status"> & { status: StepStatus })[] }, z.input<typeof Instance>>,
-  Fits<InstanceSummary, z.input<typeof InstanceSummarySchema>>,
-  // The index keeps `waitingFor` as the JSON the instance wrote, typed unknown there.
-  Fits<Omit<InstanceListItem, "waitingFor">, Omit<z.input<typeof ListItem>, "waitingFor">>,
-];
+// Compile-time checks, both ways: what the Durable Object and the index answer has
+// exactly the fields of these schemas (a field on one side only fails to compile).
+export const CHECKED_VIEWS: [
+  Same<InstanceView, z.output<typeof Instance>>,
+  Same<StepView, z.output<typeof Step>>,
+  Same<WaitingForView, z.output<typeof WaitingFor>>,
+  Same<ErrorRecordView, z.output<typeof ErrorRecord>>,
+  Same<InstanceSummary, z.output<typeof InstanceSummarySchema>>,
+  Same<InstanceListItem, z.output<typeof ListItem>>,
+] = [true, true, true, true, true, true];

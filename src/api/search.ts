@@ -60,7 +60,7 @@ function queryObject(url: URL): Record<string, string | string[]> {
     const values = url.searchParams.getAll(key);
     if (REPEATABLE.has(key)) result[key] = values;
     else if (values.length > 1) {
-      throw new ApiError(422, "INVALID_INPUT", "Invalid input", `the query parameter "${key}" may be given once`, {
+      throw new ApiError("INVALID_INPUT", `the query parameter "${key}" may be given once`, {
         errors: [{ path: key, message: "given more than once" }],
       });
     } else result[key] = values[0]!;
@@ -79,7 +79,7 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // Falls through to the error below.
   }
-  throw new ApiError(422, "INVALID_INPUT", "Invalid input", "the cursor is not one this API gave out; start again without it", {
+  throw new ApiError("INVALID_INPUT", "the cursor is not one this API gave out; start again without it", {
     errors: [{ path: "cursor", message: "not a cursor from a previous page" }],
   });
 }

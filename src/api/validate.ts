@@ -68,16 +68,14 @@ export async function readJson(c: Context, { optional = false } = {}): Promise<u
   const mediaType = type.split(";")[0]!.trim().toLowerCase();
   if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
     throw new ApiError(
-      415,
       "UNSUPPORTED_MEDIA_TYPE",
-      "Unsupported media type",
       `send the body as JSON with "content-type: application/json" (got ${mediaType ? `"${mediaType}"` : "no content type"})`,
     );
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ApiError(400, "MALFORMED_JSON", "Malformed JSON", `the body is not valid JSON: ${(error as Error).message}`);
+    throw new ApiError("MALFORMED_JSON", `the body is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -89,13 +87,7 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T 
     path: issue.path.map(String).join(".") || "(body)",
     message: issue.message,
   }));
-  throw new ApiError(
-    422,
-    "INVALID_INPUT",
-    "Invalid input",
-    `${what} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
-    { errors },
-  );
+  throw new ApiError("INVALID_INPUT", `${what} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, { errors });
 }
 
 /** Checks a workflow's input against the schema it declares; a mismatch is a 422 listing the fields under `input`. */
@@ -107,9 +99,7 @@ export async function checkInput(schema: InputSchema, value: unknown, workflow: 
     message: issue.message,
   }));
   throw new ApiError(
-    422,
     "INVALID_INPUT",
-    "Invalid input",
     `the input does not match what workflow "${workflow}" declares: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
     { errors },
   );
@@ -117,7 +107,7 @@ export async function checkInput(schema: InputSchema, value: unknown, workflow: 
 
 export function checkId(value: string): string {
   if (!ID_PATTERN.test(value)) {
-    throw new ApiError(422, "INVALID_ID", "Invalid id", `"${value.slice(0, 120)}" is not an instance id: an id is ${ID_RULE}`, {
+    throw new ApiError("INVALID_ID", `"${value.slice(0, 120)}" is not an instance id: an id is ${ID_RULE}`, {
       errors: [{ path: "id", message: `an id is ${ID_RULE}` }],
     });
   }

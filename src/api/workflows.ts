@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { WorkflowRegistry } from "../workflow.js";
 import { problems, json, jsonBody, route, type Api, type ApiContext } from "./openapi.js";
-import { ApiError, notFound } from "./problem.js";
+import { instanceNamed, notFound, refused } from "./problem.js";
 import { InstanceSummarySchema, WorkflowList } from "./responses.js";
 import { check, checkInput, readJson, startBody } from "./validate.js";
 
@@ -61,9 +61,7 @@ export function workflowRoutes(app: Api, workflows: WorkflowRegistry): void {
         origin: new URL(c.req.url).origin,
         ...(body.input !== undefined && { input: JSON.stringify(body.input) }),
       });
-      if (!result.ok) {
-        throw new ApiError(409, "INSTANCE_EXISTS", "Instance id taken", `instance "${id}" already exists and runs workflow "${result.workflow}"; choose another id`);
-      }
+      if (!result.ok) throw refused(result, { instance: instanceNamed(id) });
       if (result.created) c.header("location", `/api/instances/${encodeURIComponent(id)}`);
       return c.json(result.instance, result.created ? 201 : 200);
     },

@@ -17,15 +17,21 @@
  * done.output?.outcome; // "approved" | "rejected" | "expired"
  */
 import { TERMINAL_STATUSES, type Status } from "../engine/status.js";
+import type { ClientCode, HttpCode } from "../lib/codes.js";
 import type * as T from "./types.js";
 
 export type * from "./types.js";
 
-/** An answer of the API that is not a success: `code` is the problem's stable code. */
-export class CairnError extends Error {
-  override readonly name = "CairnError";
+/**
+ * An answer of the API that is not a success, or a wait that gave up: `code` is the
+ * problem's stable code (the README's tables list them all). Not the engine's
+ * `CairnError`, which workflows meet inside their steps.
+ */
+export class CairnApiError extends Error {
+  override readonly name = "CairnApiError";
   constructor(
-    readonly code: string,
+    /** A code of the table; typed open, since a newer server may answer a code this client does not know. */
+    readonly code: HttpCode | ClientCode | (string & {}),
     message: string,
     /** HTTP status; 0 when the error did not come from the API (e.g. WAIT_TIMEOUT). */
     readonly status: number,
@@ -69,7 +75,7 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
       } catch {
         // Not a problem document (a proxy's error page, say): the status and text tell.
       }
-      throw new CairnError(problem?.code ?? `HTTP_${response.status}`, problem?.detail ?? (text.slice(0, 200) || response.statusText), response.status, problem);
+      throw new CairnApiError(problem?.code ?? "UNEXPECTED_RESPONSE", problem?.detail ?? (text.slice(0, 200) || response.statusText), response.status, problem);
     }
     return { status: response.status, body: JSON.parse(text) as R };
   }
@@ -175,10 +181,10 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
         const instance = await client.get<N>(ref);
         if (wanted.includes(instance.status)) return instance;
         if ((TERMINAL_STATUSES as readonly Status[]).includes(instance.status)) {
-          throw new CairnError("UNEXPECTED_STATUS", `instance "${instance.id}" is ${instance.status} and will not become ${wanted.join(" or ")}`, 0);
+          throw new CairnApiError("UNEXPECTED_STATUS", `instance "${instance.id}" is ${instance.status} and will not become ${wanted.join(" or ")}`, 0);
         }
         if (Date.now() >= deadline) {
-          throw new CairnError("WAIT_TIMEOUT", `instance "${instance.id}" is still ${instance.status}, not ${wanted.join(" or ")}, after ${wait.timeoutMs ?? 60_000} ms`, 0);
+          throw new CairnApiError("WAIT_TIMEOUT", `instance "${instance.id}" is still ${instance.status}, not ${wanted.join(" or ")}, after ${wait.timeoutMs ?? 60_000} ms`, 0);
         }
         wait.signal?.throwIfAborted();
         await new Promise((resolve) => setTimeout(resolve, wait.intervalMs ?? 500));

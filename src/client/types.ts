@@ -77,7 +77,7 @@ export interface SendEventOptions<Payload = unknown> {
 }
 
 export interface WaitOptions {
-  /** Give up after this long (default 60 s) with a CairnError of code WAIT_TIMEOUT. */
+  /** Give up after this long (default 60 s) with a CairnApiError of code WAIT_TIMEOUT. */
   timeoutMs?: number;
   /** Poll this often (default 500 ms). */
   intervalMs?: number;

@@ -4,7 +4,7 @@
  * happen and asks to confirm (GET), then a form post that does it (POST) and goes
  * back to the instance (to the list after a delete). Read-only sessions get neither.
  */
-import { CairnError } from "../client/index.js";
+import { CairnApiError } from "../client/index.js";
 import { ConfirmPage, Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
@@ -140,7 +140,7 @@ export async function performAction(c: DashboardContext) {
       await cairn[action](id);
     }
   } catch (error) {
-    if (!(error instanceof CairnError) || error.status >= 500 || error.status === 0) throw error;
+    if (!(error instanceof CairnApiError) || error.status >= 500 || error.status === 0) throw error;
     const fields = error.problem?.errors;
     return c.html(<ActionPage c={c} action={action} form={{ ...form, error: { message: error.message, ...(fields && { fields }) } }} />, error.status as 409);
   }

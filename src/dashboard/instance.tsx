@@ -4,7 +4,7 @@
  * the actions its status allows. The page reloads itself while the instance moves.
  */
 import { canApply, isTerminal, type Status } from "../engine/status.js";
-import { CairnError, type Instance, type StepView } from "../client/index.js";
+import { CairnApiError, type Instance, type StepView } from "../client/index.js";
 import { Folded, StatusBadge, When, absolute, duration, waitText } from "./format.js";
 import { Notice, Page } from "./layout.js";
 import { InstanceTable } from "./overview.js";
@@ -31,7 +31,7 @@ export async function instancePage(c: DashboardContext) {
   try {
     instance = await cairn.get(id);
   } catch (error) {
-    if (!(error instanceof CairnError) || (error.status !== 404 && error.status !== 422)) throw error;
+    if (!(error instanceof CairnApiError) || (error.status !== 404 && error.status !== 422)) throw error;
     return c.html(
       <Page title="Not found" access={access}>
         <Notice kind="bad">{error.message}</Notice>

@@ -4,7 +4,7 @@
  * time) and its keyset paging.
  */
 import { STATUSES, type Status } from "../engine/status.js";
-import { CairnError, type InstanceListItem, type ListFilters, type Stats } from "../client/index.js";
+import { CairnApiError, type InstanceListItem, type ListFilters, type Stats } from "../client/index.js";
 import { StatusBadge, When, waitText } from "./format.js";
 import { Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
@@ -45,7 +45,7 @@ export async function overviewPage(c: DashboardContext) {
   const [stats, page] = await Promise.all([
     cairn.stats(),
     cairn.list(toFilters(query)).catch((error: unknown) => {
-      if (error instanceof CairnError && error.status === 422) return error;
+      if (error instanceof CairnApiError && error.status === 422) return error;
       throw error;
     }),
   ]);
@@ -63,7 +63,7 @@ export async function overviewPage(c: DashboardContext) {
       </section>
       <section class="card">
         <h2>{filtered ? "Matching instances" : "Newest instances"}</h2>
-        {page instanceof CairnError ? (
+        {page instanceof CairnApiError ? (
           <Notice kind="bad">
             {page.message}
             {page.problem?.errors ? (

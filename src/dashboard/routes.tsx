@@ -46,7 +46,7 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
   const browsersOnly: MiddlewareHandler<DashboardEnv> = async (c, next) => {
     if (!(c.req.header("accept") ?? "").includes("text/html")) {
       const path = new URL(c.req.url).pathname.slice(0, 200);
-      throw new ApiError(404, "ROUTE_NOT_FOUND", "Not found", `no route for ${c.req.method} ${path}: the dashboard answers browsers (Accept: text/html); the API is under /api`);
+      throw new ApiError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${path}: the dashboard answers browsers (Accept: text/html); the API is under /api`);
     }
     if (!c.env.API_TOKEN) {
       return c.html(

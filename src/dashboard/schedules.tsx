@@ -5,7 +5,7 @@
  * A schedule declared in a workflow's code is not deleted here: the code brings it
  * back, so the page says to remove it from the code instead.
  */
-import { CairnError, type Schedule } from "../client/index.js";
+import { CairnApiError, type Schedule } from "../client/index.js";
 import { DEFAULT_CATCH_UP_LIMIT } from "../flow/schedule.js";
 import { When } from "./format.js";
 import { ConfirmPage, Notice, Page } from "./layout.js";
@@ -140,7 +140,7 @@ async function target(c: DashboardContext, action: ScheduleAction): Promise<Sche
   try {
     schedule = await c.get("cairn").schedule(id);
   } catch (error) {
-    if (error instanceof CairnError && error.status === 404) return refusal(c, error.message, 404);
+    if (error instanceof CairnApiError && error.status === 404) return refusal(c, error.message, 404);
     throw error;
   }
   if (action === "delete" && schedule.source === "code") {
@@ -166,7 +166,7 @@ export async function performScheduleAction(c: DashboardContext) {
     else if (action === "resume") await cairn.resumeSchedule(found.id);
     else await cairn.deleteSchedule(found.id);
   } catch (error) {
-    if (!(error instanceof CairnError) || error.status >= 500 || error.status === 0) throw error;
+    if (!(error instanceof CairnApiError) || error.status >= 500 || error.status === 0) throw error;
     return c.html(<ScheduleActionPage c={c} action={action} error={error.message} />, error.status as 409);
   }
   return c.redirect(`/schedules?done=${action}&id=${encodeURIComponent(found.id)}`, 303);

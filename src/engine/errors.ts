@@ -9,7 +9,10 @@
  * - `StepResultError`, `InvalidStepError`: a programming error; retrying cannot help.
  * - `EventTimeoutError`: `waitForEvent` gave up; the workflow may catch it.
  * - `NonDeterministicError`: fails the instance; no catch can swallow it.
+ *
+ * Their codes come from the one table of codes (`src/lib/codes.ts`).
  */
+import type { WorkflowCode } from "../lib/codes.js";
 
 /** The serialised form kept in the journal and shown by the API. */
 export interface ErrorRecord {
@@ -22,10 +25,19 @@ export interface ErrorRecord {
   cause?: ErrorRecord;
 }
 
-export abstract class CairnError extends Error {
-  abstract readonly code: string;
+/**
+ * The engine's errors. `C` is the code's type: one code of the table for most, any
+ * string for `NonRetryableError` (a subclass may carry the user's own code); the
+ * constructor takes only a workflow code of the table.
+ */
+export abstract class CairnError<C extends string = WorkflowCode> extends Error {
+  readonly code: C;
   /** Terminal errors never retry. */
   readonly retryable: boolean = false;
+  constructor(code: C & WorkflowCode, message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /**
@@ -34,59 +46,54 @@ export abstract class CairnError extends Error {
  *
  * @example throw new NonRetryableError("card declined: do not charge again");
  */
-export class NonRetryableError extends CairnError {
-  readonly code: string = "NON_RETRYABLE";
+export class NonRetryableError extends CairnError<string> {
   constructor(message: string, name = "NonRetryableError") {
-    super(message);
+    super("NON_RETRYABLE", message);
     this.name = name;
   }
 }
 
-export class StepTimeoutError extends CairnError {
-  readonly code = "STEP_TIMEOUT";
+export class StepTimeoutError extends CairnError<"STEP_TIMEOUT"> {
   override readonly retryable = true;
   constructor(step: string, timeoutMs: number) {
-    super(`step "${step}" did not finish within ${timeoutMs} ms; its signal was aborted and the attempt counted as failed`);
+    super("STEP_TIMEOUT", `step "${step}" did not finish within ${timeoutMs} ms; its signal was aborted and the attempt counted as failed`);
     this.name = "StepTimeoutError";
   }
 }
 
-export class StepInterruptedError extends CairnError {
-  readonly code = "STEP_INTERRUPTED";
+export class StepInterruptedError extends CairnError<"STEP_INTERRUPTED"> {
   override readonly retryable = true;
   constructor(step: string) {
-    super(`step "${step}" was running when the instance's runtime stopped; the attempt is counted as failed and the step runs again`);
+    super("STEP_INTERRUPTED", `step "${step}" was running when the instance's runtime stopped; the attempt is counted as failed and the step runs again`);
     this.name = "StepInterruptedError";
   }
 }
 
-export class StepResultError extends CairnError {
-  constructor(readonly code: "STEP_RESULT_TOO_LARGE" | "STEP_RESULT_INVALID", message: string) {
-    super(message);
+export class StepResultError extends CairnError<"STEP_RESULT_TOO_LARGE" | "STEP_RESULT_INVALID"> {
+  constructor(code: "STEP_RESULT_TOO_LARGE" | "STEP_RESULT_INVALID", message: string) {
+    super(code, message);
     this.name = "StepResultError";
   }
 }
 
-export class InvalidStepError extends CairnError {
-  readonly code = "INVALID_STEP";
+export class InvalidStepError extends CairnError<"INVALID_STEP"> {
   constructor(message: string) {
-    super(message);
+    super("INVALID_STEP", message);
     this.name = "InvalidStepError";
   }
 }
 
-export class EventTimeoutError extends CairnError {
-  readonly code = "EVENT_TIMEOUT";
+export class EventTimeoutError extends CairnError<"EVENT_TIMEOUT"> {
   constructor(step: string, eventType: string, timeoutMs: number) {
-    super(`step "${step}" waited ${timeoutMs} ms for an event of type "${eventType}" and none came`);
+    super("EVENT_TIMEOUT", `step "${step}" waited ${timeoutMs} ms for an event of type "${eventType}" and none came`);
     this.name = "EventTimeoutError";
   }
 }
 
-export class NonDeterministicError extends CairnError {
-  readonly code = "NON_DETERMINISTIC";
+export class NonDeterministicError extends CairnError<"NON_DETERMINISTIC"> {
   constructor(workflow: string, position: number, expected: string, found: string) {
     super(
+      "NON_DETERMINISTIC",
       `workflow "${workflow}" is not deterministic: step call #${position + 1} was ${expected} in the journal but the code now calls ${found}. ` +
         `Code outside steps must make the same step calls in the same order on every replay; ` +
         `to change a running workflow, give the new code a new workflow version or name.`,
@@ -96,10 +103,9 @@ export class NonDeterministicError extends CairnError {
 }
 
 /** What a running step's signal aborts with when its instance is terminated. */
-export class TerminatedError extends CairnError {
-  readonly code = "TERMINATED";
+export class TerminatedError extends CairnError<"TERMINATED"> {
   constructor(reason = "terminated by request") {
-    super(`the instance was terminated: ${reason}`);
+    super("TERMINATED", `the instance was terminated: ${reason}`);
     this.name = "TerminatedError";
   }
 }
@@ -132,7 +138,8 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters cut)`;
 }
 
-export function toErrorRecord(error: unknown, fallbackCode: string): ErrorRecord {
+/** The journal's record of a thrown value; `fallbackCode` when it carries no code of its own. */
+export function toErrorRecord(error: unknown, fallbackCode: WorkflowCode): ErrorRecord {
   if (error instanceof Error) {
     return { name: clip(String(error.name || "Error"), 200), message: clip(String(error.message), MAX_ERROR_MESSAGE), code: codeOf(error, fallbackCode) };
   }

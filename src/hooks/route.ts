@@ -10,8 +10,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Env } from "../env.js";
-import { ApiError } from "../api/problem.js";
+import { ApiError, refused } from "../api/problem.js";
 import { ID_PATTERN } from "../api/validate.js";
+import type { HttpCode } from "../lib/codes.js";
 import { verifyStandardWebhook } from "./standard-webhooks.js";
 import { base64url, verifyHookToken } from "./token.js";
 
@@ -19,6 +20,20 @@ import { base64url, verifyHookToken } from "./token.js";
 export const MAX_HOOK_BYTES = 1024 * 1024;
 /** Up to this size a JSON or form body is also handed to the workflow parsed, next to the raw text. */
 const PARSE_UP_TO_BYTES = 512 * 1024;
+
+/** What the webhook door may answer, for the OpenAPI document. */
+export const HOOK_CODES: readonly HttpCode[] = [
+  "MALFORMED_JSON",
+  "MALFORMED_BODY",
+  "BAD_SIGNATURE",
+  "INSTANCE_NOT_FOUND",
+  "INSTANCE_FINISHED",
+  "WEBHOOK_EXPIRED",
+  "BODY_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "INTERNAL",
+  "WEBHOOKS_NOT_CONFIGURED",
+];
 
 /** What a delivery becomes: the event's payload. */
 export interface HookPayload {
@@ -29,20 +44,20 @@ export interface HookPayload {
   body?: unknown;
 }
 
-const badSignature = (detail = "the webhook URL is not valid") => new ApiError(401, "BAD_SIGNATURE", "Bad signature", detail);
+const badSignature = (detail = "the webhook URL is not valid") => new ApiError("BAD_SIGNATURE", detail);
 
 function readPayload(contentType: string, bytes: Uint8Array): HookPayload {
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   const isJson = mediaType === "application/json" || mediaType.endsWith("+json");
   const isForm = mediaType === "application/x-www-form-urlencoded";
   if (!isJson && !isForm && !mediaType.startsWith("text/")) {
-    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type", "a webhook delivery is JSON, a form (application/x-www-form-urlencoded) or text/*");
+    throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "a webhook delivery is JSON, a form (application/x-www-form-urlencoded) or text/*");
   }
   let raw: string;
   try {
     raw = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new ApiError(400, "MALFORMED_BODY", "Malformed body", "the body is not valid UTF-8 text");
+    throw new ApiError("MALFORMED_BODY", "the body is not valid UTF-8 text");
   }
   const payload: HookPayload = { contentType: mediaType, raw };
   if (bytes.byteLength > PARSE_UP_TO_BYTES) return payload;
@@ -50,7 +65,7 @@ function readPayload(contentType: string, bytes: Uint8Array): HookPayload {
     try {
       payload.body = JSON.parse(raw);
     } catch (error) {
-      throw new ApiError(400, "MALFORMED_JSON", "Malformed JSON", `the body is not valid JSON: ${(error as Error).message}`);
+      throw new ApiError("MALFORMED_JSON", `the body is not valid JSON: ${(error as Error).message}`);
     }
   } else if (isForm) {
     payload.body = Object.fromEntries(new URLSearchParams(raw));
@@ -74,18 +89,18 @@ export function hookRoutes() {
     bodyLimit({
       maxSize: MAX_HOOK_BYTES,
       onError: () => {
-        throw new ApiError(413, "BODY_TOO_LARGE", "Body too large", `a webhook delivery is at most ${MAX_HOOK_BYTES} bytes`);
+        throw new ApiError("BODY_TOO_LARGE", `a webhook delivery is at most ${MAX_HOOK_BYTES} bytes`);
       },
     }),
     async (c) => {
       const secret = c.env.WEBHOOK_SECRET;
       if (!secret) {
-        throw new ApiError(503, "WEBHOOKS_NOT_CONFIGURED", "Webhooks not configured", "set WEBHOOK_SECRET (`npx wrangler secret put WEBHOOK_SECRET`) to accept webhook deliveries");
+        throw new ApiError("WEBHOOKS_NOT_CONFIGURED", "set WEBHOOK_SECRET (`npx wrangler secret put WEBHOOK_SECRET`) to accept webhook deliveries");
       }
       const claims = await verifyHookToken(secret, c.req.param("token"));
       if (!claims) throw badSignature();
       if (claims.expiresAt <= Date.now()) {
-        throw new ApiError(410, "WEBHOOK_EXPIRED", "Webhook expired", `this webhook URL expired at ${new Date(claims.expiresAt).toISOString()}`);
+        throw new ApiError("WEBHOOK_EXPIRED", `this webhook URL expired at ${new Date(claims.expiresAt).toISOString()}`);
       }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
 
@@ -93,7 +108,7 @@ export function hookRoutes() {
       if (claims.verifyWith) {
         const secrets = (c.env as unknown as Record<string, unknown>)[claims.verifyWith];
         if (typeof secrets !== "string" || secrets.trim() === "") {
-          throw new ApiError(503, "WEBHOOKS_NOT_CONFIGURED", "Webhook secret missing", "the signing secret this webhook requires is not configured on the server");
+          throw new ApiError("WEBHOOKS_NOT_CONFIGURED", "the signing secret this webhook requires is not configured on the server");
         }
         const verified = await verifyStandardWebhook(c.req.raw.headers, bytes, secrets.trim().split(/\s+/));
         if (!verified.ok) throw badSignature(`the delivery's signature was refused: ${verified.reason}`);
@@ -104,10 +119,8 @@ export function hookRoutes() {
       const id = await eventIdFrom(senderId);
       const stub = c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(claims.instanceId));
       const result = await stub.sendEvent({ type: claims.eventType, payload: JSON.stringify(payload), ...(id !== undefined && { id }) });
-      if (!result.ok) {
-        if (result.code === "INSTANCE_NOT_FOUND") throw new ApiError(404, "INSTANCE_NOT_FOUND", "Unknown instance", "the instance this webhook belongs to does not exist (any more)");
-        throw new ApiError(409, "INSTANCE_FINISHED", "Instance finished", `the instance this webhook belongs to is ${result.status} and takes no more events`);
-      }
+      // Named without its id: the caller holds a capability, not necessarily the id.
+      if (!result.ok) throw refused(result, { instance: "the instance this webhook belongs to" });
       return c.json({ accepted: true, duplicate: result.duplicate }, 202);
     },
   );

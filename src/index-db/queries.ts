@@ -4,7 +4,7 @@
  */
 import { and, count, desc, eq, exists, getTableColumns, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { Status } from "../engine/status.js";
+import type { Status, WaitingFor } from "../engine/status.js";
 import { instanceTags, instances, schedules, type InstanceRow, type NewInstanceRow } from "./schema.js";
 
 export type IndexDb = ReturnType<typeof indexDb>;
@@ -75,7 +75,7 @@ export interface InstanceListItem {
   status: Status;
   tags: Record<string, string>;
   error?: { code: string; message: string };
-  waitingFor?: unknown;
+  waitingFor?: WaitingFor;
   parentId?: string;
   createdAt: string;
   updatedAt: string;
@@ -149,7 +149,7 @@ function toListItem(row: InstanceRow): InstanceListItem {
     updatedAt: iso(row.updatedAt),
   };
   if (row.errorCode !== null) item.error = { code: row.errorCode, message: row.errorMessage ?? "" };
-  if (row.waitingFor !== null) item.waitingFor = JSON.parse(row.waitingFor);
+  if (row.waitingFor !== null) item.waitingFor = JSON.parse(row.waitingFor) as WaitingFor;
   if (row.parentId !== null) item.parentId = row.parentId;
   if (row.completedAt !== null) item.completedAt = iso(row.completedAt);
   return item;

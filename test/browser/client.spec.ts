@@ -5,7 +5,7 @@
  * against the served `/openapi.json`.
  */
 import { beforeAll, describe, expect, expectTypeOf, inject, it } from "vitest";
-import { CairnError, createClient, type Instance } from "../../src/client/index.js";
+import { CairnApiError, createClient, type Instance } from "../../src/client/index.js";
 import type approval from "../../workflows/approval.js";
 import type { ApprovalInput, ApprovalOutput } from "../../workflows/approval.js";
 import type shippingQuotes from "../../workflows/shipping-quotes.js";
@@ -114,12 +114,12 @@ describe("the typed client", () => {
     await expect(cairn.waitFor(id, "completed")).rejects.toMatchObject({ code: "UNEXPECTED_STATUS" });
     await expect(cairn.pause(id)).rejects.toMatchObject({ code: "INVALID_TRANSITION", status: 409, problem: { currentStatus: "terminated" } });
     await cairn.delete(id);
-    await expect(cairn.get(id)).rejects.toBeInstanceOf(CairnError);
+    await expect(cairn.get(id)).rejects.toBeInstanceOf(CairnApiError);
   });
 
-  it("throws CairnError with the problem's code, and WAIT_TIMEOUT when waiting too long", async () => {
+  it("throws CairnApiError with the problem's code, and WAIT_TIMEOUT when waiting too long", async () => {
     const error = await cairn.get("no-such-instance").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CairnError);
+    expect(error).toBeInstanceOf(CairnApiError);
     expect(error).toMatchObject({ code: "INSTANCE_NOT_FOUND", status: 404 });
     await expect(cairn.sendEvent("anyone", { type: "bad type" })).rejects.toMatchObject({ code: "INVALID_INPUT", problem: { errors: [{ path: "type" }] } });
     const slow = await cairn.start("approval", { input });

@@ -2,7 +2,7 @@
 // The typed client example of the README, verbatim but for the import paths:
 // type-checked by `npm test` (tsc), and compared with the README by readme.spec.ts.
 // It is never run (it expects a Cairn on :8787); client.spec.ts runs the same calls.
-import { CairnError, createClient } from "../../src/client/index.js";
+import { CairnApiError, createClient } from "../../src/client/index.js";
 import type approval from "../../workflows/approval.js";
 import type orderFulfilment from "../../workflows/order-fulfilment.js";
 
@@ -30,5 +30,5 @@ await cairn.terminate("order-1");
 try {
   await cairn.get("no-such-instance");
 } catch (error) {
-  if (error instanceof CairnError && error.code === "INSTANCE_NOT_FOUND") console.log(error.message);
+  if (error instanceof CairnApiError && error.code === "INSTANCE_NOT_FOUND") console.log(error.message);
 }

@@ -6,7 +6,7 @@ import { describe as suite, expect, it } from "vitest";
 import { indexDb, searchInstances } from "../../src/index-db/queries.js";
 import { env } from "cloudflare:test";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, describe, evict, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, evict, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 suite("step.child", () => {
   it("fans out to children, resumes the parent with their outputs, and indexes their parent", async () => {
@@ -16,7 +16,7 @@ suite("step.child", () => {
     expect(done.output).toEqual([0, 2, 4, 6, 8]);
     const childIds = done.steps.filter((s) => s.kind === "child").map((_, i) => `${id}:part:${i + 1}`);
     for (const childId of childIds) {
-      const view = await describe(childId);
+      const view = await read(childId);
       expect(view).toMatchObject({ status: "completed", parentId: id });
       expect(effects(`${childId}/double`)).toBe(1);
     }
@@ -61,7 +61,7 @@ suite("step.child", () => {
     const res = await api(`/api/instances/${id}/terminate`, { method: "POST" });
     expect(res.status).toBe(200);
     for (const childId of childIds) expect((await waitForStatus(childId, "terminated")).status).toBe("terminated");
-    expect((await describe(id)).status).toBe("terminated");
+    expect((await read(id)).status).toBe("terminated");
   });
 
   it("completes a fan-out of 100 children joined with Promise.all", async () => {

@@ -6,7 +6,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import { switches } from "../fixtures/effects.js";
-import { api, crash, describe, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, read, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
 
 const gate = (name: string) => env.CONCURRENCY_GATE.get(env.CONCURRENCY_GATE.idFromName(name));
 const running = (group: string) => (switches.get(`running/${group}`) as number | undefined) ?? 0;
@@ -19,7 +19,7 @@ suite("concurrency limits", () => {
     switches.set("order/test-limited:*", []);
     for (const id of ids) await start("test-limited", { id });
     await waitUntil(ids[1]!, () => running("test-limited:*") === 2, "two running");
-    const queued = await Promise.all(ids.slice(2).map((id) => describe(id)));
+    const queued = await Promise.all(ids.slice(2).map((id) => read(id)));
     expect(queued.map((v) => v.status)).toEqual(["queued", "queued", "queued", "queued"]);
     expect(queued.map((v) => v.queue?.position)).toEqual([1, 2, 3, 4]);
     for (const id of ids) {
@@ -38,7 +38,7 @@ suite("concurrency limits", () => {
     await start("test-limited-per-customer", { id: a2, input: { customer: `${run}-a` } });
     await start("test-limited-per-customer", { id: b1, input: { customer: `${run}-b` } });
     await waitUntil(b1, () => running(`test-limited-per-customer:${run}-b`) === 1, "b running");
-    expect((await describe(a2)).queue).toEqual({ position: 1, key: `test-limited-per-customer:${run}-a` });
+    expect((await read(a2)).queue).toEqual({ position: 1, key: `test-limited-per-customer:${run}-a` });
     switches.set(`${a1}/release`, true);
     switches.set(`${b1}/release`, true);
     await waitForStatus(a1, "completed");
@@ -56,7 +56,7 @@ suite("concurrency limits", () => {
     await crash(holder, "crash while holding a slot");
     // The gate's lease check asks the holder, which is still running: the slot stays.
     await runDurableObjectAlarm(gate("test-limited"));
-    expect((await describe(waiter)).status).toBe("queued");
+    expect((await read(waiter)).status).toBe("queued");
     switches.set(`${holder}/release`, true);
     await waitForStatus(holder, "completed", 15_000);
     switches.set(`${waiter}/release`, true);

@@ -6,7 +6,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import { indexDb, pushInstance } from "../../src/index-db/queries.js";
 import { switches } from "../fixtures/effects.js";
-import { describe, indexRow, start, stubFor, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
+import { indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
 
 suite("index outbox", () => {
   it("shows a new instance and follows it to its final status", async () => {
@@ -39,7 +39,7 @@ suite("index outbox", () => {
     await waitForStatus(id, "completed");
     const row = await waitForIndex(id, (r) => r?.status === "completed", "completed");
     expect(switches.get(`d1-failed/${id}`)).toBe(5);
-    expect(row?.updatedAt).toBe(Date.parse((await describe(id)).updatedAt));
+    expect(row?.updatedAt).toBe(Date.parse((await read(id)).updatedAt));
     // The outbox is empty and no retry is pending once the row is in.
     await runInDurableObject(stubFor(id), (_instance, state) => {
       expect(state.storage.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(0);
@@ -67,7 +67,7 @@ suite("index outbox", () => {
     for (const [i, id] of ids.entries()) {
       const expected = i % 3 === 0 ? "failed" : "completed";
       const row = await waitForIndex(id, (r) => r?.status === expected, expected, 30_000);
-      const view = await describe(id);
+      const view = await read(id);
       expect(row?.updatedAt).toBe(Date.parse(view.updatedAt));
     }
   }, 90_000);

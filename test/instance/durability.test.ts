@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { crash, describe, evict, expireTimers, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+import { crash, evict, expireTimers, read, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 suite("WorkflowInstance", () => {
   it("survives eviction mid-workflow: completed steps are not run again", async () => {
@@ -119,7 +119,7 @@ suite("WorkflowInstance", () => {
     await runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => state.storage.setAlarm(Date.now() + 60_000));
     expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
     expect(await version()).toBe(before);
-    expect((await describe(id)).status).toBe("waiting");
+    expect((await read(id)).status).toBe("waiting");
   });
 
   it("keeps events that arrive early in the inbox and hands them out first in, first out", async () => {
@@ -141,9 +141,9 @@ suite("WorkflowInstance", () => {
     expect(await stub.sendEvent({ type: "note", id: "evt-1", payload: '"a"' })).toEqual({ ok: true, id: "evt-1", duplicate: false });
     expect(await stub.sendEvent({ type: "note", id: "evt-1", payload: '"a"' })).toEqual({ ok: true, id: "evt-1", duplicate: true });
     await waitForStatus(id, "waiting");
-    let view = await describe(id);
+    let view = await read(id);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    view = await describe(id);
+    view = await read(id);
     // The first note was taken; the duplicate did not satisfy the second wait.
     expect(view.steps.map((s) => [s.name, s.status])).toEqual([["first", "completed"], ["second", "waiting"]]);
     await stub.sendEvent({ type: "note", id: "evt-2", payload: '"b"' });
@@ -170,7 +170,7 @@ suite("WorkflowInstance", () => {
     for (let i = 0; i < 3; i++) expect(effects(`${id}/add/${i}`)).toBe(1);
     // A late, spurious alarm after completion changes nothing.
     await runInDurableObject(stubFor(id), (instance: WorkflowInstance) => instance.alarm());
-    expect(await describe(id)).toEqual(done);
+    expect(await read(id)).toEqual(done);
   });
 
   it("runs a step the journal does not hold yet after a replay (new code past the journal's end)", async () => {

@@ -8,7 +8,7 @@ import { describe as suite, expect, it } from "vitest";
 import { Execution, MemoryJournal, realClock, type StepRecord } from "../../src/engine/index.js";
 import { defineWorkflow } from "../../src/workflow.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, crash, describe, expireTimers, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, expireTimers, read, start, stubFor, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
 
 suite("faults", () => {
   it("replays after the object is aborted during a step: the interrupted attempt counts and runs again", async () => {

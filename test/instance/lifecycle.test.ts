@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, describe, indexRow, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 const post = (id: string, action: string, json?: unknown) =>
   api(`/api/instances/${id}/${action}`, { method: "POST", ...(json !== undefined && { json }) });
@@ -34,7 +34,7 @@ suite("pause and resume", () => {
     // The held step finishes and is journaled; the 100 ms nap is due, but nothing goes on while paused.
     await waitUntil(id, (v) => v.steps[0]?.status === "completed", "done with its first step");
     await sleep(400);
-    let view = await describe(id);
+    let view = await read(id);
     expect(view.status).toBe("paused");
     expect(effects(`${id}/after nap`)).toBe(0);
     await waitForIndex(id, (row) => row?.status === "paused", "paused");
@@ -52,7 +52,7 @@ suite("pause and resume", () => {
     await waitForStatus(id, "waiting");
     await ok(await post(id, "pause"), "paused");
     await sleep(400);
-    expect((await describe(id)).status).toBe("paused");
+    expect((await read(id)).status).toBe("paused");
     expect(effects(`${id}/add/1`)).toBe(0);
     await ok(await post(id, "resume"), "running");
     expect((await waitForStatus(id, "completed")).output).toEqual({ total: 1 });
@@ -84,7 +84,7 @@ suite("terminate", () => {
     expect(effects(`${id}/held-aborted`)).toBe(1);
     switches.set(`${id}/release`, true);
     await sleep(200);
-    const view = await describe(id);
+    const view = await read(id);
     expect(view.status).toBe("terminated");
     expect(view.steps[0]?.status).toBe("running");
     expect(view.steps).toHaveLength(1);
@@ -154,7 +154,7 @@ suite("restart", () => {
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ code: "STEP_NOT_FOUND" });
     expect((await post(id, "restart", { fromStep: { count: 0 } })).status).toBe(422);
-    expect((await describe(id)).status).toBe("completed");
+    expect((await read(id)).status).toBe("completed");
   });
 });
 
@@ -192,7 +192,7 @@ suite("delete and retention", () => {
     const res = await api(`/api/instances/${id}`, { method: "DELETE" });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ code: "INDEX_UNAVAILABLE" });
-    expect((await describe(id)).status).toBe("failed");
+    expect((await read(id)).status).toBe("failed");
     expect(await indexRow(id)).toBeDefined();
   });
 

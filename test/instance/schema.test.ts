@@ -8,7 +8,7 @@ import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { createOnDemand, migrate, migrateFrom, ON_DEMAND_TABLES, SCHEMA_VERSION, schemaVersion, tableExists } from "../../src/instance/schema.js";
 import { Sql } from "../../src/instance/sql.js";
-import { api, describe, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+import { api, read, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 /** Every table and index with its columns, as SQLite reports them (not as written). */
 function shape(sql: Sql) {
@@ -84,7 +84,7 @@ suite("instance schema", () => {
     await start("test-counted-chain", { id: plain, input: { steps: 2 } });
     await waitForStatus(plain, "completed");
     expect(await tables(plain)).toEqual([]);
-    expect((await describe(plain)).steps.every((step) => step.failedAttempts === undefined)).toBe(true);
+    expect((await read(plain)).steps.every((step) => step.failedAttempts === undefined)).toBe(true);
     // A restart rewinds attempts and events it does not have.
     expect((await api(`/api/instances/${plain}/restart`, { method: "POST" })).status).toBe(200);
     expect((await waitForStatus(plain, "completed")).output).toEqual({ total: 1 });

@@ -8,7 +8,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe as suite, expect, it, vi } from "vitest";
 import { effects } from "../fixtures/effects.js";
 import { gatesDown, unregistered } from "../fixtures/worker.js";
-import { api, crash, describe, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 const post = (id: string, action: string, json?: unknown) =>
   api(`/api/instances/${id}/${action}`, { method: "POST", ...(json !== undefined && { json }) });
@@ -50,7 +50,7 @@ suite("a workflow missing from the deployment", () => {
     for (let i = 0; i < 3; i++) await timePasses(id);
     const lines = warn.mock.calls.map((args) => args.join(" ")).filter((line) => line.includes(id) && line.includes("test-inbox"));
     expect(lines).toHaveLength(1);
-    expect((await describe(id)).waitingFor?.kind).toBe("deployment");
+    expect((await read(id)).waitingFor?.kind).toBe("deployment");
 
     // The workflow is deployed again and the runtime restarts: it goes on by itself.
     unregistered().delete("test-inbox");
@@ -73,7 +73,7 @@ suite("a workflow missing from the deployment", () => {
     }
     const res = await post(terminated, "terminate");
     expect(res.status).toBe(200);
-    expect((await describe(terminated)).status).toBe("terminated");
+    expect((await read(terminated)).status).toBe("terminated");
     expect((await api(`/api/instances/${deleted}`, { method: "DELETE" })).status).toBe(200);
     expect(await stubFor(deleted).read()).toBeNull();
   });
@@ -102,7 +102,7 @@ suite("concurrency slots that cannot be had", () => {
     expect(view.waitingFor).toMatchObject({ kind: "slot", code: "GATE_UNAVAILABLE" });
     await crash(id);
     await timePasses(id);
-    expect((await describe(id)).status).toBe("queued");
+    expect((await read(id)).status).toBe("queued");
     gatesDown().clear();
     await timePasses(id);
     expect((await waitForStatus(id, "completed")).output).toBe("worked");
