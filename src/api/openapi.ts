@@ -29,14 +29,14 @@ export function route(app: Api, definition: RouteConfig, handler: (c: ApiContext
 }
 
 const PROBLEMS: Record<number, string> = {
-  400: "MALFORMED_JSON: the body is not JSON",
+  400: "MALFORMED_JSON: the body is not JSON; MALFORMED_BODY: the body is not UTF-8",
   401: "UNAUTHORIZED: no token, or a wrong one",
   403: "READ_ONLY_TOKEN: the read-only token asked for a change",
   404: "WORKFLOW_NOT_FOUND, INSTANCE_NOT_FOUND, SCHEDULE_NOT_FOUND: nothing by that name",
   409: "INSTANCE_EXISTS, INSTANCE_FINISHED, INVALID_TRANSITION (`currentStatus` names the status)",
   413: "BODY_TOO_LARGE: body over 1 MiB",
   415: "UNSUPPORTED_MEDIA_TYPE: a body that is not application/json",
-  422: "INVALID_INPUT, INVALID_ID, STEP_NOT_FOUND: the request breaks a rule (`errors` lists each field)",
+  422: "INVALID_INPUT, INVALID_ID, STEP_NOT_FOUND: the request breaks a rule (`errors` lists each field); JSON_TOO_DEEP, JSON_NUMBER_UNSAFE, JSON_KEY_FORBIDDEN: the JSON breaks a bound",
   503: "AUTH_NOT_CONFIGURED: no API_TOKEN is set; INDEX_UNAVAILABLE: D1 cannot be reached",
 };
 
@@ -61,40 +61,57 @@ export const instanceParams = (id: z.ZodType) => z.object({ id });
  * so that the document covers every route the Worker serves.
  */
 function describeHooks(app: Api): void {
+  const body = {
+    required: false,
+    content: {
+      "application/json": { schema: z.unknown() },
+      "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.string()) },
+      "text/plain": { schema: z.string() },
+    },
+  };
+  const responses = {
+    202: json(HookAccepted, "Accepted: the delivery became an event"),
+    ...Object.fromEntries(
+      [
+        [400, "MALFORMED_JSON, MALFORMED_BODY (not UTF-8)"],
+        [401, "BAD_SIGNATURE: the token or the delivery's signature is not valid"],
+        [404, "INSTANCE_NOT_FOUND"],
+        [409, "INSTANCE_FINISHED"],
+        [410, "WEBHOOK_EXPIRED"],
+        [413, "BODY_TOO_LARGE"],
+        [415, "UNSUPPORTED_MEDIA_TYPE"],
+        [422, "JSON_TOO_DEEP, JSON_NUMBER_UNSAFE, JSON_KEY_FORBIDDEN"],
+        [503, "WEBHOOKS_NOT_CONFIGURED"],
+      ].map(([status, description]) => [status, { description: String(description), content: { "application/problem+json": { schema: Problem } } }]),
+    ),
+  };
+  const description =
+    "The public door through which the outside world wakes a waiting workflow: no API token, the signed token is the capability. The body (JSON, a form, or text) becomes an event of the token's type for the token's instance.";
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/hooks/{token}",
     tags: ["Webhooks"],
     summary: "Deliver a webhook",
-    description:
-      "The public door through which the outside world wakes a waiting workflow: no API token, the signed URL is the capability. The body (JSON, a form, or text) becomes an event of the token's type for the token's instance.",
+    description,
+    security: [],
+    request: { params: z.object({ token: z.string().meta({ description: "The signed token from `step.webhook`'s URL" }) }), body },
+    responses,
+  });
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/hooks",
+    tags: ["Webhooks"],
+    summary: "Deliver a webhook, the token in a header",
+    description: `${description} The token travels in \`Authorization: Bearer <token>\` or \`Cairn-Hook-Token\`, which keeps it out of URLs and request logs.`,
     security: [],
     request: {
-      params: z.object({ token: z.string().meta({ description: "The signed token from `step.webhook`'s URL" }) }),
-      body: {
-        required: false,
-        content: {
-          "application/json": { schema: z.unknown() },
-          "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.string()) },
-          "text/plain": { schema: z.string() },
-        },
-      },
+      headers: z.object({
+        authorization: z.string().optional().meta({ description: "`Bearer <token>`, the token from `step.webhook`" }),
+        "cairn-hook-token": z.string().optional().meta({ description: "The token from `step.webhook`, when Authorization cannot be set" }),
+      }),
+      body,
     },
-    responses: {
-      202: json(HookAccepted, "Accepted: the delivery became an event"),
-      ...Object.fromEntries(
-        [
-          [400, "MALFORMED_JSON, MALFORMED_BODY"],
-          [401, "BAD_SIGNATURE: the URL or the delivery's signature is not valid"],
-          [404, "INSTANCE_NOT_FOUND"],
-          [409, "INSTANCE_FINISHED"],
-          [410, "WEBHOOK_EXPIRED"],
-          [413, "BODY_TOO_LARGE"],
-          [415, "UNSUPPORTED_MEDIA_TYPE"],
-          [503, "WEBHOOKS_NOT_CONFIGURED"],
-        ].map(([status, description]) => [status, { description: String(description), content: { "application/problem+json": { schema: Problem } } }]),
-      ),
-    },
+    responses,
   });
 }
 
