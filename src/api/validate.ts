@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { InputSchema } from "../engine/types.js";
-import { MAX_ID_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
+import { MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
 import { JsonError, decodeUtf8, parseJson } from "../lib/json.js";
 import { ApiError, type FieldError } from "./problem.js";
 
@@ -15,7 +15,7 @@ export { MAX_TAGS };
 /** Instance ids and event ids: letters, digits and `-_.:~`, 1 to 100 characters. */
 export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:~-]{0,${MAX_ID_LENGTH - 1}}$`);
 const ID_RULE = `1 to ${MAX_ID_LENGTH} letters, digits or -_.:~, starting with a letter or digit`;
-export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/;
+export const EVENT_TYPE_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${MAX_EVENT_TYPE_LENGTH - 1}}$`);
 
 /** The prefix of the event ids of webhook deliveries (src/hooks/route.ts). */
 export const HOOK_EVENT_ID_PREFIX = "hook:";
@@ -60,7 +60,7 @@ export const terminateBody = z
 
 export const eventBody = z
   .strictObject({
-    type: z.string().regex(EVENT_TYPE_PATTERN, "an event type is 1 to 100 letters, digits or -_.:/, starting with a letter or digit"),
+    type: z.string().regex(EVENT_TYPE_PATTERN, `an event type is 1 to ${MAX_EVENT_TYPE_LENGTH} letters, digits or -_.:/, starting with a letter or digit`),
     payload: z.unknown().optional(),
     id: z
       .string()

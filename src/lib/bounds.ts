@@ -44,3 +44,7 @@ export const MAX_HOOK_TOKEN_LENGTH = 2_000;
 
 /** Largest JSON text a step may return (UTF-8 bytes). The step fails with `STEP_RESULT_TOO_LARGE`. */
 export const MAX_STEP_RESULT_BYTES = 1 * MiB;
+
+// The inbox's bounds (MAX_INBOX_EVENTS, MAX_INBOX_BYTES), the step result's nesting
+// (MAX_JSON_DEPTH) and the page of steps in an instance's view (STEPS_PAGE_SIZE) are
+// enforced by the instance: TODO(#13) define them here with it.
