@@ -13,7 +13,7 @@ export function createWorker(registry: WorkflowRegistry) {
   let declared: Promise<void> | undefined;
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-      declared ??= ensureDeclaredSchedules(env, registry).catch((error: unknown) => {
+      declared ??= ensureDeclaredSchedules(env, registry, new URL(request.url).origin).catch((error: unknown) => {
         declared = undefined;
         console.warn(`declared schedules not synced yet: ${String(error)}`);
       });

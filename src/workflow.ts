@@ -15,6 +15,7 @@
  */
 import { toMs } from "./engine/durations.js";
 import { cronProblem } from "./flow/cron.js";
+import { MAX_SCHEDULE_ID_LENGTH } from "./lib/bounds.js";
 import type { WorkflowDefinition } from "./engine/types.js";
 
 export { NonRetryableError } from "./engine/errors.js";
@@ -31,6 +32,7 @@ export type {
 } from "./engine/types.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const SCHEDULE_ID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:~-]{0,${MAX_SCHEDULE_ID_LENGTH - 1}}$`);
 
 /** Declares a workflow; the name is checked here so a bad one fails at deploy, not at start. */
 export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>(
@@ -48,6 +50,9 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
   for (const schedule of definition.schedules ?? []) {
     const problem = cronProblem(schedule.cron, schedule.timezone);
     if (problem) throw new Error(`workflow "${definition.name}": schedule "${schedule.cron}" is not valid: ${problem}`);
+    if (schedule.id !== undefined && !SCHEDULE_ID.test(schedule.id)) {
+      throw new Error(`workflow "${definition.name}": schedule id ${JSON.stringify(schedule.id)} is not allowed: use 1 to ${MAX_SCHEDULE_ID_LENGTH} letters, digits or -_.:~`);
+    }
   }
   // Parsed once here so that a bad duration fails at deploy, not when an instance finishes.
   retentionMs(definition, "completed");

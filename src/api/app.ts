@@ -7,8 +7,10 @@
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { secureHeaders } from "hono/secure-headers";
 import { dashboardRoutes } from "../dashboard/routes.js";
 import { hookRoutes } from "../hooks/route.js";
+import { MAX_BODY_BYTES } from "../lib/bounds.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
 import { docsRoutes } from "./docs.js";
@@ -19,12 +21,20 @@ import { scheduleRoutes } from "./schedules.js";
 import { searchRoutes } from "./search.js";
 import { workflowRoutes } from "./workflows.js";
 
-/** Largest request body the API reads (bytes), chunked bodies included. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES };
 
 export function createApp(workflows: WorkflowRegistry) {
   const app = newApi();
 
+  // Every answer, dashboard pages first of all: never framed (clickjacking), never sniffed as another type, no referrer leaves the site.
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: { frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"], formAction: ["'self'"] },
+      xFrameOptions: "DENY",
+      referrerPolicy: "same-origin",
+    }),
+  );
   app.use("/api/*", requireToken());
   app.use(
     "/api/*",

@@ -78,29 +78,45 @@ export const instanceParams = (id: z.ZodType) => z.object({ id });
  * so that the document covers every route the Worker serves.
  */
 function describeHooks(app: Api): void {
+  const body = {
+    required: false,
+    content: {
+      "application/json": { schema: z.unknown() },
+      "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.string()) },
+      "text/plain": { schema: z.string() },
+    },
+  };
+  const responses = {
+    202: json(HookAccepted, "Accepted: the delivery became an event"),
+    ...problemAnswers(HOOK_CODES),
+  };
+  const description =
+    "The public door through which the outside world wakes a waiting workflow: no API token, the signed token is the capability. The body (JSON, a form, or text) becomes an event of the token's type for the token's instance.";
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/hooks/{token}",
     tags: ["Webhooks"],
     summary: "Deliver a webhook",
-    description:
-      "The public door through which the outside world wakes a waiting workflow: no API token, the signed URL is the capability. The body (JSON, a form, or text) becomes an event of the token's type for the token's instance.",
+    description,
+    security: [],
+    request: { params: z.object({ token: z.string().meta({ description: "The signed token from `step.webhook`'s URL" }) }), body },
+    responses,
+  });
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/hooks",
+    tags: ["Webhooks"],
+    summary: "Deliver a webhook, the token in a header",
+    description: `${description} The token travels in \`Authorization: Bearer <token>\` or \`Cairn-Hook-Token\`, which keeps it out of URLs and request logs.`,
     security: [],
     request: {
-      params: z.object({ token: z.string().meta({ description: "The signed token from `step.webhook`'s URL" }) }),
-      body: {
-        required: false,
-        content: {
-          "application/json": { schema: z.unknown() },
-          "application/x-www-form-urlencoded": { schema: z.record(z.string(), z.string()) },
-          "text/plain": { schema: z.string() },
-        },
-      },
+      headers: z.object({
+        authorization: z.string().optional().meta({ description: "`Bearer <token>`, the token from `step.webhook`" }),
+        "cairn-hook-token": z.string().optional().meta({ description: "The token from `step.webhook`, when Authorization cannot be set" }),
+      }),
+      body,
     },
-    responses: {
-      202: json(HookAccepted, "Accepted: the delivery became an event"),
-      ...problemAnswers(HOOK_CODES),
-    },
+    responses,
   });
 }
 

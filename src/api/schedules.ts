@@ -13,17 +13,20 @@ import type { WorkflowRegistry } from "../workflow.js";
 import { json, jsonBody, problems, route, type Api, type ApiContext } from "./openapi.js";
 import { ApiError, notFound } from "./problem.js";
 import { Deleted } from "./responses.js";
+import { MAX_CATCH_UP_LIMIT, MAX_SCHEDULE_ID_LENGTH } from "../lib/bounds.js";
 import { ID_PATTERN, check, checkInput, readJson } from "./validate.js";
+
+const SCHEDULE_ID_RULE = `a schedule id is 1 to ${MAX_SCHEDULE_ID_LENGTH} letters, digits or -_.:~, starting with a letter or digit (its instances are named "<id>--<fire time>", at most 100 characters)`;
 
 export const scheduleBody = z
   .strictObject({
-    id: z.string().regex(ID_PATTERN, "a schedule id is 1 to 100 letters, digits or -_.:~").optional(),
+    id: z.string().max(MAX_SCHEDULE_ID_LENGTH, SCHEDULE_ID_RULE).regex(ID_PATTERN, SCHEDULE_ID_RULE).optional(),
     workflow: z.string().min(1).max(64),
-    cron: z.string().min(1).max(200).meta({ description: 'Five fields, e.g. "*/5 * * * *"' }),
+    cron: z.string().min(1).max(200).meta({ description: 'Five fields (minute hour day-of-month month day-of-week), e.g. "*/5 * * * *"; no seconds' }),
     timezone: z.string().min(1).max(100).optional().meta({ description: 'IANA time zone of the cron expression, e.g. "Europe/Amsterdam"; UTC when absent' }),
     input: z.unknown().optional(),
     policy: z.enum(SCHEDULE_POLICIES).optional().meta({ description: "After missed fires: `skip` runs only the latest, `catchUp` runs each (up to catchUpLimit)" }),
-    catchUpLimit: z.number().int().min(1).max(1_000).optional(),
+    catchUpLimit: z.number().int().min(1).max(MAX_CATCH_UP_LIMIT).optional(),
   })
   .superRefine((body, ctx) => {
     const problem = cronProblem(body.cron, body.timezone);
@@ -99,6 +102,7 @@ export function scheduleRoutes(app: Api, workflows: WorkflowRegistry): void {
         workflow: body.workflow,
         cron: body.cron,
         source: "api",
+        origin: new URL(c.req.url).origin,
         ...(body.timezone !== undefined && { timezone: body.timezone }),
         ...(body.input !== undefined && { input: JSON.stringify(body.input) }),
         ...(body.policy !== undefined && { policy: body.policy }),

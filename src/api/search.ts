@@ -10,9 +10,8 @@ import { indexDb, instanceStats, searchInstances, type Cursor } from "../index-d
 import { json, problems, route, type Api } from "./openapi.js";
 import { ApiError } from "./problem.js";
 import { InstancePage, Stats } from "./responses.js";
-import { ID_PATTERN, MAX_TAGS, TAG_KEY_PATTERN, check } from "./validate.js";
-
-const MAX_LIMIT = 100;
+import { MAX_PAGE_SIZE as MAX_LIMIT, MAX_QUERY_VALUES, MAX_TAGS } from "../lib/bounds.js";
+import { ID_PATTERN, TAG_KEY_PATTERN, check } from "./validate.js";
 
 const timestamp = z.string().transform((value, ctx) => {
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
@@ -25,10 +24,13 @@ const timestamp = z.string().transform((value, ctx) => {
 
 const listQuery = z.strictObject({
   workflow: z.string().max(64).optional(),
+  // Bounded and deduplicated, so that no search needs more of D1's bound variables than it allows.
   status: z
     .array(z.enum(STATUSES, { message: `a status is one of ${STATUSES.join(", ")}` }))
+    .max(MAX_QUERY_VALUES, `status may be given at most ${MAX_QUERY_VALUES} times`)
+    .transform((statuses) => [...new Set(statuses)])
     .default([])
-    .meta({ description: "Repeatable: any of these statuses" }),
+    .meta({ description: `Repeatable (up to ${MAX_QUERY_VALUES} times): any of these statuses` }),
   tag: z
     .array(
       z.string().transform((value, ctx) => {
@@ -41,9 +43,10 @@ const listQuery = z.strictObject({
         return [key, value.slice(at + 1)] as [string, string];
       }),
     )
-    .max(MAX_TAGS)
+    .max(MAX_TAGS, `tag may be given at most ${MAX_TAGS} times`)
+    .transform((tags) => [...new Map(tags.map((pair) => [pair.join(":"), pair])).values()])
     .default([])
-    .meta({ description: "Repeatable `key:value`: every one must match" }),
+    .meta({ description: `Repeatable \`key:value\` (up to ${MAX_TAGS} times): every one must match` }),
   parent: z.string().regex(ID_PATTERN, "parent is an instance id").optional().meta({ description: "Children of this instance" }),
   createdAfter: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, inclusive" }),
   createdBefore: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, exclusive" }),

@@ -1,26 +1,36 @@
 /**
  * Request bodies and parameters, checked before anything reaches a Durable Object:
- * content type (415), JSON syntax (400), shape (422 with field paths).
+ * content type (415), UTF-8 (400), JSON syntax (400), JSON depth, numbers and keys
+ * (422, src/lib/json.ts), shape (422 with field paths).
  */
 import type { Context } from "hono";
 import { z } from "zod";
 import type { InputSchema } from "../engine/types.js";
+import { MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
+import { JsonError, decodeUtf8, parseJson } from "../lib/json.js";
 import { ApiError, type FieldError } from "./problem.js";
 
+export { MAX_TAGS };
+
 /** Instance ids and event ids: letters, digits and `-_.:~`, 1 to 100 characters. */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:~-]{0,99}$/;
-const ID_RULE = "1 to 100 letters, digits or -_.:~, starting with a letter or digit";
-export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/;
-export const MAX_TAGS = 20;
+export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:~-]{0,${MAX_ID_LENGTH - 1}}$`);
+const ID_RULE = `1 to ${MAX_ID_LENGTH} letters, digits or -_.:~, starting with a letter or digit`;
+export const EVENT_TYPE_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${MAX_EVENT_TYPE_LENGTH - 1}}$`);
+
+/** The prefix of the event ids of webhook deliveries (src/hooks/route.ts). */
+export const HOOK_EVENT_ID_PREFIX = "hook:";
+/** Event ids given through the API may not start with these, so that ids from different sources never collide. */
+export const RESERVED_EVENT_ID_PREFIXES = [HOOK_EVENT_ID_PREFIX] as const;
 
 export const instanceId = z.string().regex(ID_PATTERN, `an id is ${ID_RULE}`);
 
-export const TAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const TAG_KEY_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_TAG_KEY_LENGTH - 1}}$`);
+const TAG_KEY_RULE = `a tag key is 1 to ${MAX_TAG_KEY_LENGTH} letters, digits or -_., starting with a letter or digit`;
 
 const tags = z
   .record(
-    z.string().regex(TAG_KEY_PATTERN, "a tag key is 1 to 64 letters, digits or -_."),
-    z.string().max(256, "a tag value is at most 256 characters"),
+    z.string().regex(TAG_KEY_PATTERN, TAG_KEY_RULE),
+    z.string().max(MAX_TAG_VALUE_LENGTH, `a tag value is at most ${MAX_TAG_VALUE_LENGTH} characters`),
   )
   .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
 
@@ -50,20 +60,31 @@ export const terminateBody = z
 
 export const eventBody = z
   .strictObject({
-    type: z.string().regex(EVENT_TYPE_PATTERN, "an event type is 1 to 100 letters, digits or -_.:/, starting with a letter or digit"),
+    type: z.string().regex(EVENT_TYPE_PATTERN, `an event type is 1 to ${MAX_EVENT_TYPE_LENGTH} letters, digits or -_.:/, starting with a letter or digit`),
     payload: z.unknown().optional(),
     id: z
       .string()
       .regex(ID_PATTERN, `an event id is ${ID_RULE}`)
+      .refine((id) => !RESERVED_EVENT_ID_PREFIXES.some((prefix) => id.startsWith(prefix)), {
+        message: `an event id may not start with ${RESERVED_EVENT_ID_PREFIXES.map((p) => `"${p}"`).join(", ")}: those name webhook deliveries`,
+      })
       .optional()
-      .meta({ description: "Deduplicates: an event with an id already accepted is accepted once" }),
+      .meta({ description: `Deduplicates: an event with an id already accepted is accepted once. Ids starting with ${RESERVED_EVENT_ID_PREFIXES.join(", ")} are reserved for webhook deliveries` }),
   })
   .meta({ id: "EventRequest" });
 
-/** Reads a JSON body. An absent body reads as `{}` when `optional`. */
+/** How a refusal of `src/lib/json.ts` is answered. */
+export function jsonProblem(error: JsonError): ApiError {
+  return new ApiError(error.code, error.message);
+}
+
+/** Refusal of a body that is not UTF-8 text: the same on every route. */
+export const notUtf8 = () => new ApiError("MALFORMED_BODY", "the body is not valid UTF-8 text");
+
+/** Reads a JSON body (see src/lib/json.ts for its rules). An absent body reads as `{}` when `optional`. */
 export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.length === 0 && optional) return {};
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength === 0 && optional) return {};
   const type = c.req.header("content-type") ?? "";
   const mediaType = type.split(";")[0]!.trim().toLowerCase();
   if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
@@ -72,10 +93,13 @@ export async function readJson(c: Context, { optional = false } = {}): Promise<u
       `send the body as JSON with "content-type: application/json" (got ${mediaType ? `"${mediaType}"` : "no content type"})`,
     );
   }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw notUtf8();
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (error) {
-    throw new ApiError("MALFORMED_JSON", `the body is not valid JSON: ${(error as Error).message}`);
+    if (error instanceof JsonError) throw jsonProblem(error);
+    throw error;
   }
 }
 

@@ -5,6 +5,7 @@
  * back to the instance (to the list after a delete). Read-only sessions get neither.
  */
 import { CairnApiError } from "../client/index.js";
+import { parseJson } from "../lib/json.js";
 import { ConfirmPage, Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
@@ -124,9 +125,9 @@ export async function performAction(c: DashboardContext) {
     if (action === "event") {
       let payload: unknown;
       try {
-        payload = form.payload ? JSON.parse(form.payload) : undefined;
+        payload = form.payload ? parseJson(form.payload) : undefined;
       } catch (error) {
-        return c.html(<ActionPage c={c} action={action} form={{ ...form, error: { message: `The payload is not JSON: ${(error as Error).message}` } }} />, 422);
+        return c.html(<ActionPage c={c} action={action} form={{ ...form, error: { message: `The payload is not accepted: ${(error as Error).message}` } }} />, 422);
       }
       await cairn.sendEvent(id, { type: form.type!, ...(payload !== undefined && { payload }), ...(form.eventId && { id: form.eventId }) });
     } else if (action === "restart") {

@@ -29,8 +29,16 @@ export type DashboardContext = Context<DashboardEnv>;
 
 const PATHS = ["/", "/login", "/logout", "/instances/*", "/schedules", "/schedules/*"];
 
-/** Where to go after signing in: only a path on this site ("//host" and "/\\host" lead elsewhere). */
-const safeNext = (next: unknown) => (typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/");
+/**
+ * Where to go after signing in: only a path on this site. It starts with one "/" and
+ * holds no "//", no backslash, no whitespace or control character (browsers drop tabs
+ * and newlines, so "/\t/host" would become "//host"); anything else goes to "/".
+ */
+export function safeNext(next: unknown): string {
+  if (typeof next !== "string" || next.length > 2_000) return "/";
+  if (!/^\/[^\\\s\p{Cc}]*$/u.test(next) || next.includes("//")) return "/";
+  return new URL(next, "https://cairn.invalid").origin === "https://cairn.invalid" ? next : "/";
+}
 
 function executionContext(c: Context): ExecutionContext | undefined {
   try {
@@ -104,8 +112,8 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
     return c.redirect(safeNext(form.next), 303);
   });
 
-  ui.post("/logout", (c) => {
-    endSession(c);
+  ui.post("/logout", async (c) => {
+    await endSession(c);
     return c.redirect("/login", 303);
   });
 

@@ -2,14 +2,18 @@
  * Dashboard sessions. The API token is asked for once, at sign-in; the browser then
  * keeps a session cookie (HttpOnly, Secure, SameSite=Strict) that holds the access
  * level, an expiry and an HMAC-SHA256 signature keyed by the token that granted it.
- * The token itself is never stored. Rotating a token ends every session it signed.
+ * The token itself is never stored. Rotating a token ends every session it signed;
+ * signing out ends one: its random id goes on the D1 list of revoked sessions, and
+ * the cookie is refused from then on, wherever a copy of it is.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { Access } from "../api/auth.js";
 import type { Env } from "../env.js";
-import { base64url } from "../hooks/token.js";
+import { indexDb } from "../index-db/queries.js";
+import { isSessionRevoked, revokeSession } from "../index-db/sessions.js";
+import { base64url } from "../lib/base64url.js";
 
 export const SESSION_COOKIE = "cairn_session";
 const LIFETIME_SECONDS = 12 * 60 * 60;
@@ -32,8 +36,15 @@ export async function startSession(c: Context, access: Access): Promise<void> {
   setCookie(c, SESSION_COOKIE, value, { httpOnly: true, secure: true, sameSite: "Strict", path: "/", maxAge: LIFETIME_SECONDS });
 }
 
-/** The access of the request's session, if it has a valid one. */
-export async function sessionAccess(c: Context): Promise<Access | undefined> {
+interface Session {
+  access: Access;
+  expiresAt: number;
+  /** Random, per sign-in: what a sign-out revokes. */
+  id: string;
+}
+
+/** The request's session if its cookie is well-formed, signed and unexpired (revocation not checked). */
+async function signedSession(c: Context): Promise<Session | undefined> {
   const value = getCookie(c, SESSION_COOKIE);
   const parts = value?.split(".");
   if (!parts || parts.length !== 4) return undefined;
@@ -43,9 +54,19 @@ export async function sessionAccess(c: Context): Promise<Access | undefined> {
   const token = tokenFor(c.env as Env, access);
   if (!token) return undefined;
   const expected = await sign(token, `${access}.${expires}.${nonce}`);
-  return (await timingSafeEqual(signature, expected)) ? access : undefined;
+  return (await timingSafeEqual(signature, expected)) ? { access, expiresAt: Number(expires), id: nonce } : undefined;
 }
 
-export function endSession(c: Context): void {
+/** The access of the request's session, if it has a valid one that was not signed out. */
+export async function sessionAccess(c: Context): Promise<Access | undefined> {
+  const session = await signedSession(c);
+  if (!session) return undefined;
+  return (await isSessionRevoked(indexDb((c.env as Env).DB), session.id)) ? undefined : session.access;
+}
+
+/** Signs out: revokes the session server-side, then clears the cookie. */
+export async function endSession(c: Context): Promise<void> {
+  const session = await signedSession(c);
+  if (session) await revokeSession(indexDb((c.env as Env).DB), session.id, session.expiresAt);
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true, httpOnly: true, sameSite: "Strict" });
 }

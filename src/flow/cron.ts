@@ -1,8 +1,20 @@
 /** Cron expressions, read by croner (a maintained parser with time zone support). */
 import { Cron } from "croner";
 
-/** What is wrong with a cron expression and time zone, or undefined when it fires. */
+const NICKNAME = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/i;
+
+/**
+ * What is wrong with a cron expression and time zone, or undefined when it fires.
+ * Five fields only (or a nickname such as `@daily`): croner would also read a sixth
+ * field of seconds, which would start an instance every second.
+ */
 export function cronProblem(cron: string, timezone?: string): string | undefined {
+  const fields = cron.trim().split(/\s+/);
+  if (!NICKNAME.test(cron.trim()) && fields.length !== 5) {
+    return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), this one has ${fields.length}${
+      fields.length === 6 ? ": a field of seconds is not supported, a schedule fires at most once a minute" : ""
+    }`;
+  }
   try {
     const next = new Cron(cron, { ...(timezone && { timezone }), paused: true }).nextRun();
     return next ? undefined : "the cron expression never fires";

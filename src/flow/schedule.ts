@@ -1,8 +1,8 @@
 /**
  * A schedule: one Durable Object per schedule, whose alarm fires at the next cron
  * time (croner computes it, time zones included) and starts an instance. The
- * instance id is the schedule id and the fire time, so a repeated or late alarm
- * never starts the same fire twice. Fires missed while paused or down follow the
+ * instance id is the schedule id and the fire time (`fireInstanceId`), so a repeated
+ * or late alarm never starts the same fire twice. Fires missed while paused or down follow the
  * schedule's policy: `skip` runs only the latest one (none after a pause),
  * `catchUp` runs each, up to `catchUpLimit`.
  */
@@ -11,6 +11,8 @@ import type { Env } from "../env.js";
 import { indexDb } from "../index-db/queries.js";
 import { removeSchedule, upsertSchedule } from "../index-db/schedules.js";
 import { Sql } from "../instance/sql.js";
+import { MAX_ID_LENGTH } from "../lib/bounds.js";
+import { base64url } from "../lib/base64url.js";
 import { firesBetween, nextFire } from "./cron.js";
 
 export const SCHEDULE_POLICIES = ["skip", "catchUp"] as const;
@@ -27,9 +29,15 @@ export interface ScheduleSpec {
   catchUpLimit?: number;
   /** Declared in a workflow's code, or created through the API. */
   source: "code" | "api";
+  /**
+   * Origin of the request that created the schedule (or, for one declared in code,
+   * of a request the Worker served): the base of its instances' webhook URLs when
+   * PUBLIC_URL is not set. An upsert without one keeps the one stored.
+   */
+  origin?: string;
 }
 
-export interface ScheduleView extends Omit<ScheduleSpec, "input"> {
+export interface ScheduleView extends Omit<ScheduleSpec, "input" | "origin"> {
   input?: unknown;
   policy: SchedulePolicy;
   paused: boolean;
@@ -50,12 +58,27 @@ type Row = {
   paused: number;
   last_fire: number;
   created_at: number;
+  origin: string | null;
 };
 
 export const DEFAULT_CATCH_UP_LIMIT = 10;
 
+/**
+ * The id of the instance a fire starts: `<schedule id>--<ISO time>`. Schedule ids
+ * are bounded so that this fits the instance id rule; a longer one (stored before
+ * that bound) is cut and given a digest of the whole id, so its fires stay reachable.
+ */
+export async function fireInstanceId(scheduleId: string, fire: number): Promise<string> {
+  const suffix = `--${new Date(fire).toISOString()}`;
+  if (scheduleId.length + suffix.length <= MAX_ID_LENGTH) return `${scheduleId}${suffix}`;
+  const digest = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(scheduleId)))).slice(0, 12);
+  return `${scheduleId.slice(0, MAX_ID_LENGTH - suffix.length - digest.length - 1)}~${digest}${suffix}`;
+}
+
 export class Schedule extends DurableObject<Env> {
   private readonly sql: Sql;
+  /** Whether this object already warned that its instances have no base for webhook URLs. */
+  private warnedNoOrigin = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,7 +90,10 @@ export class Schedule extends DurableObject<Env> {
     this.sql.run(`CREATE TABLE IF NOT EXISTS schedule (
       id TEXT PRIMARY KEY, workflow TEXT NOT NULL, cron TEXT NOT NULL, timezone TEXT, input TEXT,
       policy TEXT NOT NULL, catch_up_limit INTEGER NOT NULL, source TEXT NOT NULL,
-      paused INTEGER NOT NULL DEFAULT 0, last_fire INTEGER NOT NULL, created_at INTEGER NOT NULL)`);
+      paused INTEGER NOT NULL DEFAULT 0, last_fire INTEGER NOT NULL, created_at INTEGER NOT NULL, origin TEXT)`);
+    // Schedules created before the origin was kept gain the column.
+    const table = this.sql.one<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'schedule'");
+    if (table && !/\borigin\b/.test(table.sql)) this.sql.run("ALTER TABLE schedule ADD COLUMN origin TEXT");
   }
 
   /** Creates the schedule, or updates its definition; an unchanged definition changes nothing. */
@@ -78,6 +104,7 @@ export class Schedule extends DurableObject<Env> {
     const policy = spec.policy ?? "skip";
     const limit = spec.catchUpLimit ?? DEFAULT_CATCH_UP_LIMIT;
     if (existing) {
+      if (spec.origin !== undefined && spec.origin !== existing.origin) this.sql.run("UPDATE schedule SET origin = ?", spec.origin);
       const same = existing.workflow === spec.workflow && existing.cron === spec.cron && existing.timezone === (spec.timezone ?? null) &&
         existing.input === (spec.input ?? null) && existing.policy === policy && existing.catch_up_limit === limit;
       if (!same) {
@@ -91,8 +118,8 @@ export class Schedule extends DurableObject<Env> {
       return { created: false, schedule: this.view()! };
     }
     this.sql.run(
-      "INSERT INTO schedule (id, workflow, cron, timezone, input, policy, catch_up_limit, source, last_fire, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      spec.id, spec.workflow, spec.cron, spec.timezone ?? null, spec.input ?? null, policy, limit, spec.source, now, now,
+      "INSERT INTO schedule (id, workflow, cron, timezone, input, policy, catch_up_limit, source, last_fire, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      spec.id, spec.workflow, spec.cron, spec.timezone ?? null, spec.input ?? null, policy, limit, spec.source, now, now, spec.origin ?? null,
     );
     await this.arm();
     await this.index();
@@ -138,11 +165,24 @@ export class Schedule extends DurableObject<Env> {
     const now = Date.now();
     const due = firesBetween(row.cron, row.timezone ?? undefined, row.last_fire, now);
     const fires = row.policy === "catchUp" ? due.slice(-row.catch_up_limit) : due.slice(-1);
+    const origin = row.origin ?? undefined;
+    if (fires.length > 0 && !this.env.PUBLIC_URL && !origin && !this.warnedNoOrigin) {
+      this.warnedNoOrigin = true;
+      console.warn(
+        `schedule ${row.id}: PUBLIC_URL is not set and no request origin is known, so webhook URLs of the instances it starts have no public base; set PUBLIC_URL (wrangler.toml [vars])`,
+      );
+    }
     for (const fire of fires) {
-      const id = `${row.id}--${new Date(fire).toISOString()}`;
+      const id = await fireInstanceId(row.id, fire);
       const instance = this.env.WORKFLOW_INSTANCE.get(this.env.WORKFLOW_INSTANCE.idFromName(id));
       // The id names the fire: a repeated alarm finds the instance already there.
-      await instance.create({ id, workflow: row.workflow, tags: { schedule: row.id }, ...(row.input !== null && { input: row.input }) });
+      await instance.create({
+        id,
+        workflow: row.workflow,
+        tags: { schedule: row.id },
+        ...(row.input !== null && { input: row.input }),
+        ...(origin !== undefined && { origin }),
+      });
     }
     if (due.length > 0) this.sql.run("UPDATE schedule SET last_fire = ?", due.at(-1)!);
     await this.arm();

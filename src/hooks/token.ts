@@ -2,8 +2,11 @@
  * Webhook tokens: capabilities that name one instance, one event type and an
  * expiry, signed with HMAC-SHA256 under `WEBHOOK_SECRET`. Whoever holds the token
  * may deliver events of that type to that instance until it expires, and nothing
- * else. Format: `<base64url claims JSON>.<base64url signature>`.
+ * else. Format: `<base64url claims JSON>.<base64url signature>`, each part in its one
+ * canonical spelling (a token is accepted exactly as it was minted).
  */
+import { MAX_HOOK_TOKEN_LENGTH } from "../lib/bounds.js";
+import { base64url, fromBase64url } from "../lib/base64url.js";
 
 export interface HookClaims {
   instanceId: string;
@@ -17,19 +20,6 @@ export interface HookClaims {
 type WireClaims = { i: string; t: string; e: number; v?: string };
 
 const encoder = new TextEncoder();
-
-export function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 async function key(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
@@ -49,15 +39,13 @@ export async function signHookToken(secret: string, claims: HookClaims): Promise
  */
 export async function verifyHookToken(secret: string, token: string): Promise<HookClaims | undefined> {
   const dot = token.indexOf(".");
-  if (dot <= 0 || token.length > 2_000 || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  if (dot <= 0 || token.length > MAX_HOOK_TOKEN_LENGTH) return undefined;
   const body = token.slice(0, dot);
-  let signature: Uint8Array<ArrayBuffer>;
-  try {
-    signature = fromBase64url(token.slice(dot + 1));
-  } catch {
-    return undefined;
-  }
+  const signature = fromBase64url(token.slice(dot + 1));
+  if (!signature) return undefined;
   if (!(await crypto.subtle.verify("HMAC", await key(secret), signature, encoder.encode(body)))) return undefined;
-  const wire = JSON.parse(new TextDecoder().decode(fromBase64url(body))) as WireClaims;
+  const claims = fromBase64url(body);
+  if (!claims) return undefined;
+  const wire = JSON.parse(new TextDecoder().decode(claims)) as WireClaims;
   return { instanceId: wire.i, eventType: wire.t, expiresAt: wire.e, ...(wire.v && { verifyWith: wire.v }) };
 }

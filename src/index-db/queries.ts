@@ -5,12 +5,12 @@
 import { and, count, desc, eq, exists, getTableColumns, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Status, WaitingFor } from "../engine/status.js";
-import { instanceTags, instances, schedules, type InstanceRow, type NewInstanceRow } from "./schema.js";
+import { instanceTags, instances, revokedSessions, schedules, type InstanceRow, type NewInstanceRow } from "./schema.js";
 
 export type IndexDb = ReturnType<typeof indexDb>;
 
 export function indexDb(d1: D1Database) {
-  return drizzle(d1, { schema: { instances, instanceTags, schedules } });
+  return drizzle(d1, { schema: { instances, instanceTags, schedules, revokedSessions } });
 }
 
 /**

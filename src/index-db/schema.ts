@@ -67,3 +67,14 @@ export const schedules = sqliteTable(
   },
   (t) => [index("schedules_workflow").on(t.workflow, t.id)],
 );
+
+/**
+ * Dashboard sessions ended by signing out, until their cookie would have expired
+ * anyway: a revoked cookie is refused even though its signature is good.
+ */
+export const revokedSessions = sqliteTable("revoked_sessions", {
+  /** The session's random id, as its cookie carries it. */
+  sessionId: text("session_id").primaryKey(),
+  /** Epoch ms when the cookie expires; the row may go after that. */
+  expiresAt: integer("expires_at").notNull(),
+});

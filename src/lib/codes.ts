@@ -59,6 +59,10 @@ export const CODES = {
 
   // Problems the API answers
   MALFORMED_JSON: { where: "api", status: 400, title: "Malformed JSON", meaning: "the body is not JSON" },
+  MALFORMED_BODY: { where: "api", status: 400, title: "Malformed body", meaning: "the body is not valid UTF-8 text (the same on every route, `/hooks` included)" },
+  JSON_TOO_DEEP: { where: "api", status: 422, title: "JSON too deep", meaning: "the JSON nests more than 64 levels deep" },
+  JSON_NUMBER_UNSAFE: { where: "api", status: 422, title: "Number not exact", meaning: "the JSON holds a number that would change on reading (`1e400`, an integer beyond ±2^53 − 1): send it as a string" },
+  JSON_KEY_FORBIDDEN: { where: "api", status: 422, title: "Key not accepted", meaning: "the JSON has a `__proto__` key" },
   HTTP_ERROR: { where: "api", status: 400, title: "Request refused", meaning: "the HTTP layer refused the request before Cairn's own checks; `status` says how" },
   UNAUTHORIZED: { where: "api", status: 401, title: "Unauthorized", meaning: "no token, or a wrong one" },
   READ_ONLY_TOKEN: { where: "api", status: 403, title: "Read-only token", meaning: "the read-only token asked for a change" },
@@ -79,7 +83,7 @@ export const CODES = {
   INDEX_UNAVAILABLE: { where: "api", status: 503, title: "Index unavailable", meaning: "a delete while D1 cannot be reached: nothing was deleted, try again" },
 
   // Problems only the webhook door answers
-  MALFORMED_BODY: { where: "hooks", status: 400, title: "Malformed body", meaning: "the delivery is not valid UTF-8 text" },
+
   BAD_SIGNATURE: { where: "hooks", status: 401, title: "Bad signature", meaning: "the webhook token, or the provider's signature, does not verify" },
   WEBHOOK_EXPIRED: { where: "hooks", status: 410, title: "Webhook expired", meaning: "the webhook URL's time is up" },
   WEBHOOKS_NOT_CONFIGURED: { where: "hooks", status: 503, title: "Webhooks not configured", meaning: "no `WEBHOOK_SECRET`, or no secret for the provider's signature, is set" },

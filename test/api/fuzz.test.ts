@@ -1,13 +1,15 @@
 /**
  * Generated API input (fast-check): random methods, paths, ids, event types and
- * bodies (random JSON, deep nesting, huge strings, wrong content types) never make
- * the Worker answer 500, and a request refused by validation never creates an
- * instance. A bounded number of cases, with a fixed seed so a failure reproduces.
+ * bodies (random JSON, deep and wide nesting, huge and inexact numbers, odd
+ * encodings, huge strings, wrong content types) on every route, webhooks and
+ * schedules included, never make the Worker answer 500, and a request refused by
+ * validation never creates an instance. A bounded number of cases, with a fixed
+ * seed so a failure reproduces.
  */
 import { env, listDurableObjectIds } from "cloudflare:test";
 import fc from "fast-check";
 import { describe as suite, expect, it } from "vitest";
-import { api, start, waitForStatus } from "../helpers.js";
+import { api, start, waitForStatus, waitUntil } from "../helpers.js";
 
 const REFUSED = new Set([400, 401, 403, 413, 415, 422]);
 
@@ -51,14 +53,56 @@ const request = fc.oneof(
     weight: 2,
   },
   { arbitrary: routed("POST", oddSegment.map((s) => `/hooks/${s}`)), weight: 1 },
+  // The live webhook, by URL and by header (the token is filled in by the test).
+  { arbitrary: routed("POST", fc.constantFrom("/hooks/<live>", "/hooks#bearer", "/hooks#header")), weight: 3 },
+  { arbitrary: routed("POST", fc.constant("/api/schedules")), weight: 2 },
+  {
+    arbitrary: routed(
+      "GET",
+      fc
+        .tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 30 }))
+        .map(([statuses, tags]) => `/api/instances?${"status=running&".repeat(statuses)}${Array.from({ length: tags }, (_, i) => `tag=k${i}:v`).join("&")}`),
+    ),
+    weight: 1,
+  },
   { arbitrary: routed("POST", fc.webPath().map((p) => p || "/")), weight: 1 },
 );
 
 const deep = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+/** JSON that is valid but breaks a bound: deep, wide, inexact numbers, a forbidden key; placed where each route reads it. */
+const hostileValue = fc.oneof(
+  fc.integer({ min: 60, max: 70 }).map(deep),
+  fc.integer({ min: 60, max: 5_000 }).map(deepObject),
+  fc.integer({ min: 1_000, max: 50_000 }).map((n) => `[${Array(n).fill("0").join(",")}]`),
+  fc.integer({ min: 1_000, max: 20_000 }).map((n) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(",")}}`),
+  fc.constantFrom("1e400", "-1e400", "1e-400", "-0", "12345678901234567890123", "9007199254740993", "-9007199254740993", "0.1e999999"),
+  fc.constantFrom('{"__proto__":{"x":1}}', '{"constructor":{"prototype":1}}', '"\\ud800"', '"\\u0000"'),
+);
+/** Bytes that are not the UTF-8 JSON they claim to be. */
+const oddBytes = fc.oneof(
+  fc.constantFrom(
+    new Uint8Array([0x7b, 0x22, 0x74, 0x79, 0x70, 0x65, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
+    new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+    new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]),
+    new Uint8Array([0xed, 0xa0, 0x80]),
+    new Uint8Array([0xf8, 0x88, 0x80, 0x80, 0x80]),
+  ),
+  fc.uint8Array({ maxLength: 200 }),
+);
 const body = fc.oneof(
-  { arbitrary: fc.constant(undefined), weight: 1 },
+  {
+    arbitrary: fc
+      .tuple(hostileValue, fc.constantFrom("input", "payload", "tags", "body"))
+      .map(([value, place]) =>
+        place === "body" ? value : place === "payload" ? `{"type":"decision","payload":${value}}` : place === "tags" ? `{"tags":${value}}` : `{"input":${value},"workflow":"test-counted-chain","cron":"0 3 * * *"}`,
+      ),
+    weight: 3,
+  },
+  { arbitrary: oddBytes, weight: 1 },
+  { arbitrary: fc.constant(undefined), weight: 2 },
   { arbitrary: fc.json({ maxDepth: 4 }), weight: 2 },
-  { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ input: v, tags: { k: "v" } })), weight: 2 },
+  { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ input: v, tags: { k: "v" } })), weight: 3 },
   {
     arbitrary: fc
       .tuple(fc.constantFrom("decision", "note", "a b", ""), fc.jsonValue({ maxDepth: 3 }), fc.option(validId, { nil: undefined }))
@@ -80,23 +124,30 @@ const contentType = fc.constantFrom("application/json", "application/json", "app
 
 suite("fuzzed API input", () => {
   it("never answers 500, and creates nothing for a refused request", async () => {
+    await start("test-hooked", { id: "fuzz-hooked", input: { count: 1_000 } });
+    const hooked = await waitUntil("fuzz-hooked", (v) => v.steps[0]?.status === "completed", "with its webhook");
+    const token = (hooked.steps[0]!.result as { token: string }).token;
     await start("approval", { id: "fuzz-waiting", input: { request: "r", amountCents: 1, approver: "a" } });
     await start("test-doomed", { id: "fuzz-failed" });
     await start("test-counted-chain", { id: "fuzz-done", input: { steps: 1 } });
     await waitForStatus("fuzz-failed", "failed");
     const statuses = new Map<number, number>();
     await fc.assert(
-      fc.asyncProperty(request, body, contentType, async ([method, url], text, type) => {
+      fc.asyncProperty(request, body, contentType, async ([method, path], text, type) => {
         const before = (await listDurableObjectIds(env.WORKFLOW_INSTANCE)).length;
         const withBody = text !== undefined && method !== "GET" && method !== "OPTIONS";
-        const res = await api(url, { method, ...(withBody && { body: text, headers: type ? { "content-type": type } : {} }) });
+        const headers: Record<string, string> = type && withBody ? { "content-type": type } : {};
+        if (path === "/hooks#bearer") headers.authorization = `Bearer ${token}`;
+        if (path === "/hooks#header") headers["cairn-hook-token"] = token;
+        const url = path.replace("<live>", token).replace(/#.*$/, "");
+        const res = await api(url, { method, ...(withBody && { body: text }), headers, ...(path.startsWith("/hooks") && { auth: false as const }) });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         expect(res.status, `${method} ${url.slice(0, 120)} → ${res.status}`).toBeLessThan(500);
         if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json");
         if (REFUSED.has(res.status)) expect((await listDurableObjectIds(env.WORKFLOW_INSTANCE)).length).toBe(before);
         await res.arrayBuffer();
       }),
-      { numRuns: 250, seed: 20261121 },
+      { numRuns: 400, seed: 20261121 },
     );
     // The cases reached far into the API, not only its front door.
     console.log("statuses seen:", JSON.stringify(Object.fromEntries([...statuses].sort())));

@@ -141,6 +141,7 @@ suite("requests and answers", () => {
       { method: "GET", path: `/api/schedules/${schedule}`, conforms: true, status: 404 },
       { method: "GET", path: "/openapi.json", auth: false, conforms: true, status: 200 },
       { method: "POST", path: "/hooks/not-a-token", json: {}, auth: false, conforms: true, status: 401 },
+      { method: "POST", path: "/hooks", json: {}, auth: false, conforms: true, status: 401 },
     ];
 
     const check = openApiChecker(doc);

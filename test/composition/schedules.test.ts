@@ -3,10 +3,13 @@
  * one instance per fire even when the alarm comes twice, missed fires by policy,
  * pause and resume.
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
+import { ID_PATTERN } from "../../src/api/validate.js";
+import { fireInstanceId } from "../../src/flow/schedule.js";
 import { indexDb, searchInstances } from "../../src/index-db/queries.js";
-import { api, uniqueId, waitForIndex } from "../helpers.js";
+import { MAX_SCHEDULE_ID_LENGTH } from "../../src/lib/bounds.js";
+import { api, read, uniqueId, waitForIndex, waitUntil } from "../helpers.js";
 
 const schedule = (id: string) => env.SCHEDULE.get(env.SCHEDULE.idFromName(id));
 
@@ -79,15 +82,79 @@ suite("schedules", () => {
   });
 
   it("fires on time by itself, and not while paused", async () => {
-    const id = uniqueId("sched-seconds");
-    await create({ id, workflow: "test-counted-chain", cron: "* * * * * *", input: { steps: 1 } });
-    const two = await waitForStarted(id, 2, 6_000);
-    expect(two.length).toBeGreaterThanOrEqual(2);
+    const id = uniqueId("sched-on-time");
+    await create({ id, workflow: "test-counted-chain", cron: "* * * * *", input: { steps: 1 } });
+    // As if the minute were almost over: the last fire a minute back, the alarm due in a moment.
+    await runInDurableObject(schedule(id), async (_o, state) => {
+      state.storage.sql.exec("UPDATE schedule SET last_fire = ?", Date.now() - 61_000);
+      await state.storage.setAlarm(Date.now() + 50);
+    });
+    expect(await waitForStarted(id, 1, 6_000)).toHaveLength(1);
     await api(`/api/schedules/${id}/pause`, { method: "POST" });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const afterPause = (await started(id)).length;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await started(id)).length).toBe(afterPause);
+    expect(await runInDurableObject(schedule(id), (_o, state) => state.storage.getAlarm())).toBeNull();
+    // Even an alarm that came anyway starts nothing while paused.
+    await rewind(id, 3);
+    await runInDurableObject(schedule(id), (object) => object.alarm());
+    expect(await started(id)).toHaveLength(1);
+    await api(`/api/schedules/${id}`, { method: "DELETE" });
+  });
+
+  it("refuses a cron with a field of seconds, which would start an instance every second", async () => {
+    const res = await api("/api/schedules", { method: "POST", json: { id: uniqueId("sched-6"), workflow: "test-counted-chain", cron: "* * * * * *" } });
+    expect(res.status).toBe(422);
+    const problem = (await res.json()) as { code: string; errors: { path: string; message: string }[] };
+    expect(problem.code).toBe("INVALID_INPUT");
+    expect(problem.errors[0]).toMatchObject({ path: "cron" });
+    expect(problem.errors[0]!.message).toMatch(/5 fields.*seconds/);
+    const daily = uniqueId("sched-daily");
+    expect((await api("/api/schedules", { method: "POST", json: { id: daily, workflow: "test-counted-chain", cron: "@daily" } })).status).toBe(201);
+    await api(`/api/schedules/${daily}`, { method: "DELETE" });
+  });
+
+  it("bounds schedule ids so that every fire's instance id fits the 100-character rule, and its instance is reachable", async () => {
+    const base = uniqueId("sched-long");
+    const tooLong = base.padEnd(MAX_SCHEDULE_ID_LENGTH + 1, "x");
+    const refused = await api("/api/schedules", { method: "POST", json: { id: tooLong, workflow: "test-counted-chain", cron: "* * * * *" } });
+    expect(refused.status).toBe(422);
+    expect((await api(`/api/schedules/${tooLong}`)).status).toBe(404);
+
+    const longest = base.padEnd(MAX_SCHEDULE_ID_LENGTH, "y");
+    await create({ id: longest, workflow: "test-counted-chain", cron: "* * * * *", input: { steps: 1 } });
+    await rewind(longest, 2);
+    await runDurableObjectAlarm(schedule(longest));
+    const [fired] = await waitForStarted(longest, 1);
+    expect(fired!.length).toBe(100);
+    expect((await api(`/api/instances/${encodeURIComponent(fired!)}`)).status).toBe(200);
+    await api(`/api/schedules/${longest}`, { method: "DELETE" });
+  });
+
+  it("names the fires of a longer id stored before the bound by a cut id and a digest, within the rule", async () => {
+    const fire = Date.UTC(2026, 10, 29, 3, 0);
+    const a = await fireInstanceId(`${"a".repeat(120)}-one`, fire);
+    const b = await fireInstanceId(`${"a".repeat(120)}-two`, fire);
+    for (const id of [a, b]) {
+      expect(id.length).toBeLessThanOrEqual(100);
+      expect(id).toMatch(ID_PATTERN);
+      expect(id.endsWith("--2026-11-29T03:00:00.000Z")).toBe(true);
+    }
+    expect(a).not.toBe(b);
+    expect(await fireInstanceId("short", fire)).toBe("short--2026-11-29T03:00:00.000Z");
+  });
+
+  it("starts instances whose webhook URLs use the origin that created the schedule", async () => {
+    const id = uniqueId("sched-origin");
+    const res = await SELF.fetch("http://schedules.example/api/schedules", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer test-api-token" },
+      body: JSON.stringify({ id, workflow: "test-hooked", cron: "* * * * *" }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    await rewind(id, 2);
+    await runDurableObjectAlarm(schedule(id));
+    const [fired] = await waitForStarted(id, 1);
+    const view = await waitUntil(fired!, (v) => v.steps[0]?.status === "completed", "with its webhook");
+    expect((view.steps[0]!.result as { url: string }).url).toMatch(/^http:\/\/schedules\.example\/hooks\//);
+    expect((await read(fired!)).status).toBe("waiting");
     await api(`/api/schedules/${id}`, { method: "DELETE" });
   });
 

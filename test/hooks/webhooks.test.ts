@@ -131,7 +131,7 @@ suite("Standard Webhooks deliveries", () => {
   });
   const now = () => Math.floor(Date.now() / 1000);
 
-  it("accepts a delivery signed with either secret of a rotation, uses webhook-id as the event id, and counts a retry once", async () => {
+  it("accepts a delivery signed with either secret of a rotation, uses webhook-id as the event id (as hook:<id>), and counts a retry once", async () => {
     const { id, hook } = await hookFor("signed", { verify: true, count: 2 });
     const body = '{"type":"payment.succeeded"}';
     const first = await deliver(hook.url, body, headers("msg_1", now(), `v1,bm90LWEtc2lnbmF0dXJl ${await sign("new-provider-secret", "msg_1", now(), body)}`));
@@ -141,7 +141,7 @@ suite("Standard Webhooks deliveries", () => {
     const second = await deliver(hook.url, body, headers("msg_2", now(), await sign("old-provider-secret", "msg_2", now(), body)));
     expect(second.status).toBe(202);
     const received = ((await waitForStatus(id, "completed")).output as { received: Delivery[] }).received;
-    expect(received.map((d) => d.id)).toEqual(["msg_1", "msg_2"]);
+    expect(received.map((d) => d.id)).toEqual(["hook:msg_1", "hook:msg_2"]);
   });
 
   it.each([

@@ -1,0 +1,50 @@
+/**
+ * Every bound Cairn enforces at a door, in one place. Each is checked before
+ * anything is stored, and answered with a problem whose code the README's "Bounds"
+ * table names next to it; that table mirrors this file.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Largest `/api` request body (bytes), chunked bodies included. 413 `BODY_TOO_LARGE`. */
+export const MAX_BODY_BYTES = 1 * MiB;
+/** Largest webhook delivery (bytes). 413 `BODY_TOO_LARGE`. */
+export const MAX_HOOK_BYTES = 1 * MiB;
+/** Up to this size a JSON or form delivery is also handed to the workflow parsed, next to its raw text. */
+export const HOOK_PARSE_UP_TO_BYTES = 512 * KiB;
+
+/** Deepest nesting of arrays and objects in any JSON Cairn accepts or journals. 422 `JSON_TOO_DEEP`. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Instance ids and event ids: at most this many characters. 422 `INVALID_ID` / `INVALID_INPUT`. */
+export const MAX_ID_LENGTH = 100;
+/** Event types: at most this many characters. 422 `INVALID_INPUT`. */
+export const MAX_EVENT_TYPE_LENGTH = 100;
+/** Tags on one instance. 422 `INVALID_INPUT`. */
+export const MAX_TAGS = 20;
+export const MAX_TAG_KEY_LENGTH = 64;
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+/** Values of one repeatable query parameter (`status`, `tag`) in a search. 422 `INVALID_INPUT`. */
+export const MAX_QUERY_VALUES = 20;
+/** Instances on one page of a search. 422 `INVALID_INPUT`. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * Schedule ids: short enough that a fire's instance id `<schedule id>--<ISO time>`
+ * (24 characters of time) stays within `MAX_ID_LENGTH`. 422 `INVALID_INPUT`.
+ */
+export const MAX_SCHEDULE_ID_LENGTH = MAX_ID_LENGTH - "--".length - "2026-01-01T00:00:00.000Z".length;
+/** Fires a `catchUp` schedule runs after an outage, at most. 422 `INVALID_INPUT` above it. */
+export const MAX_CATCH_UP_LIMIT = 1_000;
+
+/** A webhook token's length, at most (characters). 401 `BAD_SIGNATURE`. */
+export const MAX_HOOK_TOKEN_LENGTH = 2_000;
+
+/** Largest JSON text a step may return (UTF-8 bytes). The step fails with `STEP_RESULT_TOO_LARGE`. */
+export const MAX_STEP_RESULT_BYTES = 1 * MiB;
+
+// The inbox's bounds (MAX_INBOX_EVENTS, MAX_INBOX_BYTES), the step result's nesting
+// (MAX_JSON_DEPTH) and the page of steps in an instance's view (STEPS_PAGE_SIZE) are
+// enforced by the instance: TODO(#13) define them here with it.
