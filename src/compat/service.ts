@@ -38,21 +38,25 @@ export function workflowEntrypoint(registry: WorkflowRegistry) {
       return workflowBinding<Params>(this.env, registry, name);
     }
 
-    create(options?: WorkflowInstanceCreateOptions<Params>): Promise<WorkflowInstance> {
-      return this.#binding().create(options);
+    async create(options?: WorkflowInstanceCreateOptions<Params>): Promise<WorkflowInstance> {
+      return await this.#binding().create(options);
     }
 
-    createBatch(options: WorkflowBatchCreateOptions<Params> | WorkflowInstanceCreateOptions<Params>[]): Promise<WorkflowBatchCreateResult | WorkflowInstance[]> {
+    createBatch(options: WorkflowBatchCreateOptions<Params>): Promise<WorkflowBatchCreateResult>;
+    createBatch(batch: WorkflowInstanceCreateOptions<Params>[]): Promise<WorkflowInstance[]>;
+    async createBatch(
+      options: WorkflowBatchCreateOptions<Params> | WorkflowInstanceCreateOptions<Params>[],
+    ): Promise<WorkflowBatchCreateResult | WorkflowInstance[]> {
       const binding = this.#binding();
-      return Array.isArray(options) ? binding.createBatch(options) : binding.createBatch(options);
+      return Array.isArray(options) ? await binding.createBatch(options) : await binding.createBatch(options);
     }
 
-    get(id: string): Promise<WorkflowInstance> {
-      return this.#binding().get(id);
+    async get(id: string): Promise<WorkflowInstance> {
+      return await this.#binding().get(id);
     }
 
-    deleteBatch(instanceIds: string[]): Promise<WorkflowBatchDeleteResult> {
-      return this.#binding().deleteBatch(instanceIds);
+    async deleteBatch(instanceIds: string[]): Promise<WorkflowBatchDeleteResult> {
+      return await this.#binding().deleteBatch(instanceIds);
     }
   };
 }
