@@ -53,6 +53,18 @@ describe("a WorkflowEntrypoint class", () => {
     });
   });
 
+  it("fails at once on a NonRetryableError thrown in the first step", async () => {
+    const signups = workflowBinding(env, classes, "cf-signup");
+    const instance = await signups.create({ id: uniqueId("cf-signup-bad"), params: { email: "nobody", plan: "free" } });
+    expect(await settle(instance, ["complete", "errored"])).toEqual({
+      status: "errored",
+      output: null,
+      error: { name: "NonRetryableError", message: "not an email address" },
+    });
+    const view = await waitForStatus(instance.id, "failed");
+    expect(view.steps).toMatchObject([{ name: "create account", status: "failed", attempts: 1 }]);
+  });
+
   it("fails at once on a NonRetryableError, with the error in status()", async () => {
     const payments = workflowBinding(env, classes, "cf-payment");
     const instance = await payments.create({ id: uniqueId("cf-declined"), params: { orderId: "o-1", card: "declined", amount: 20 } });

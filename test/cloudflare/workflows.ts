@@ -20,6 +20,7 @@ type SignupParams = {
 export class SignupWorkflow extends WorkflowEntrypoint<Env, SignupParams> {
   async run(event: WorkflowEvent<SignupParams>, step: WorkflowStep) {
     const account = await step.do("create account", async () => {
+      if (!event.payload.email.includes("@")) throw new NonRetryableError("not an email address");
       return { accountId: `acct-${event.instanceId}`, plan: event.payload.plan };
     });
 
