@@ -1,11 +1,15 @@
 /**
- * The Worker: the HTTP API in front, the cron trigger for declared schedules, and
- * the Durable Object classes (instances, concurrency gates, schedules).
+ * The Worker: the HTTP API in front, the cron trigger for declared schedules, the
+ * Durable Object classes (instances, concurrency gates, schedules), and
+ * `CairnWorkflow`, the entrypoint other Workers reach as a Cloudflare `Workflow`
+ * binding (a service binding whose props name the workflow).
  */
 import { workflows } from "../workflows/index.js";
+import { workflowEntrypoint } from "./compat/service.js";
 import { createWorker } from "./worker.js";
 
 export { ConcurrencyGate } from "./flow/gate.js";
 export { Schedule } from "./flow/schedule.js";
 export { WorkflowInstance } from "./instance/object.js";
+export const CairnWorkflow = workflowEntrypoint(workflows);
 export default createWorker(workflows);

@@ -17,6 +17,7 @@ import { toMs } from "./engine/durations.js";
 import { cronProblem } from "./flow/cron.js";
 import { MAX_SCHEDULE_ID_LENGTH } from "./lib/bounds.js";
 import type { WorkflowDefinition } from "./engine/types.js";
+import { fromClass, isWorkflowClass, type WorkflowClass } from "./compat/entrypoint.js";
 
 export { NonRetryableError } from "./engine/errors.js";
 export type { Duration } from "./engine/durations.js";
@@ -73,12 +74,36 @@ export function retentionMs(definition: WorkflowDefinition | undefined, status: 
 /** The registered workflows by name, as `workflows/index.ts` exports them. */
 export type WorkflowRegistry = Readonly<Record<string, WorkflowDefinition>>;
 
-/** Builds a registry from definitions, refusing two workflows with one name. */
-export function registry(...definitions: WorkflowDefinition[]): WorkflowRegistry {
+/** Workflow classes (Cloudflare's `WorkflowEntrypoint` form) by the name they are registered under. */
+export type WorkflowClasses = Readonly<Record<string, WorkflowClass>>;
+
+/**
+ * Builds a registry from definitions and from classes named in an object, refusing
+ * two workflows with one name.
+ *
+ * @example registry(orderFulfilment, approval, { "welcome-email": WelcomeEmail })
+ */
+export function registry(...entries: Array<WorkflowDefinition | WorkflowClasses>): WorkflowRegistry {
   const byName: Record<string, WorkflowDefinition> = {};
-  for (const definition of definitions) {
+  const add = (definition: WorkflowDefinition) => {
     if (byName[definition.name]) throw new Error(`two workflows are named "${definition.name}": names must be unique`);
     byName[definition.name] = definition;
+  };
+  for (const entry of entries) {
+    if (isDefinition(entry)) {
+      add(entry);
+      continue;
+    }
+    for (const [name, Class] of Object.entries(entry)) {
+      if (!isWorkflowClass(Class)) {
+        throw new Error(`registry entry "${name}" is not a workflow class: register a class with a run(event, step) method, or a defineWorkflow(...) result`);
+      }
+      add(defineWorkflow(fromClass(name, Class)));
+    }
   }
   return Object.freeze(byName);
+}
+
+function isDefinition(entry: WorkflowDefinition | WorkflowClasses): entry is WorkflowDefinition {
+  return typeof entry.name === "string" && typeof entry.run === "function" && !isWorkflowClass(entry.run);
 }

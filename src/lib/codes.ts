@@ -57,6 +57,10 @@ export const CODES = {
   GATE_UNAVAILABLE: { where: "workflow", title: "Concurrency gate unreachable", meaning: "a queued instance's concurrency gate cannot be reached: it stays queued (`waitingFor.kind` `slot`) and asks again with backoff" },
   CONCURRENCY_KEY_INVALID: { where: "workflow", title: "Concurrency key invalid", meaning: "the workflow's `concurrency.key()` threw or returned something other than a string of 1 to 256 characters: the instance fails" },
 
+  // Thrown by the Cloudflare-style `Workflow` binding (src/compat) to its caller
+  INVALID_BATCH: { where: "client", title: "Invalid batch", meaning: "`createBatch` was given no instances, more than 100, or one id twice" },
+  SUBSCRIBE_UNAVAILABLE: { where: "client", title: "Subscribe unavailable", meaning: "`instance.subscribe()` is not available through this binding" },
+
   // Problems the API answers
   MALFORMED_JSON: { where: "api", status: 400, title: "Malformed JSON", meaning: "the body is not JSON" },
   MALFORMED_BODY: { where: "api", status: 400, title: "Malformed body", meaning: "the body is not valid UTF-8 text (the same on every route, `/hooks` included)" },
