@@ -12,6 +12,7 @@ import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
 import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
+import { journalRoutes } from "./journal.js";
 import { newApi, serveDocument } from "./openapi.js";
 import { ApiError, problem } from "./problem.js";
 import { scheduleRoutes } from "./schedules.js";
@@ -39,6 +40,7 @@ export function createApp(workflows: WorkflowRegistry) {
   app.route("/", hookRoutes());
   searchRoutes(app);
   instanceRoutes(app);
+  journalRoutes(app);
   scheduleRoutes(app, workflows);
   serveDocument(app);
   docsRoutes(app);

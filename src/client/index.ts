@@ -17,6 +17,7 @@
  * done.output?.outcome; // "approved" | "rejected" | "expired"
  */
 import { TERMINAL_STATUSES, type Status } from "../engine/status.js";
+import { assemblePages } from "../journal/pages.js";
 import type * as T from "./types.js";
 
 export type * from "./types.js";
@@ -92,6 +93,22 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
     /** The instance as its Durable Object holds it; typed when `ref` names its workflow. */
     async get<N extends Named<W> = never>(ref: T.InstanceRef<N>): Promise<InstanceOf<W, N>> {
       return (await call<InstanceOf<W, N>>("GET", `/api/instances/${idOf(ref)}`)).body;
+    },
+
+    /**
+     * The instance's whole history in the journal format (docs/journal-format.md):
+     * every page of `GET /api/instances/:id/journal`, assembled into one document.
+     */
+    async journal(ref: T.InstanceRef): Promise<T.JournalDocument> {
+      const pages: T.JournalPage[] = [];
+      let cursor: string | null = null;
+      do {
+        const search = cursor === null ? "" : `?${new URLSearchParams({ cursor })}`;
+        const page: T.JournalPage = (await call<T.JournalPage>("GET", `/api/instances/${idOf(ref)}/journal${search}`)).body;
+        pages.push(page);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return assemblePages(pages);
     },
 
     /** One page of instances, newest first; pass `nextCursor` back as `cursor` for the next. */

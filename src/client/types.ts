@@ -10,6 +10,7 @@ import type * as schemas from "../api/responses.js";
 import type * as scheduleSchemas from "../api/schedules.js";
 
 export type { Status };
+export type { JournalDocument, JournalPage } from "../journal/format.js";
 
 /** Workflow definitions by name, e.g. `{ approval: typeof approval }`: what the client is typed by. */
 export type WorkflowTypes = Record<string, WorkflowDefinition<any, any, any>>;

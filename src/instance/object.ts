@@ -37,6 +37,7 @@ import { LEASE_CHECK_MS } from "../flow/gate.js";
 import { retentionMs, type WorkflowDefinition, type WorkflowRegistry } from "../workflow.js";
 import { notifyParent, runningChildren, startChild, terminateChildren } from "./family.js";
 import { IndexPush, OUTBOX_MAX_BACKOFF_MS } from "./index-push.js";
+import { journalPage, type JournalPageResult } from "./export.js";
 import { SqlJournal } from "./journal.js";
 import { Outbox } from "./outbox.js";
 import type {
@@ -613,6 +614,13 @@ export class WorkflowInstance extends DurableObject<Env> {
     );
     this.outbox.record(updated);
     if (this.timers.get("outbox") === undefined) this.timers.set("outbox", now + OUTBOX_LEASE_MS);
+  }
+
+  /** One page of the instance's journal in the export format (export.ts). */
+  async journalPage(cursor?: string): Promise<JournalPageResult> {
+    const row = this.row();
+    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    return journalPage(this.sql, row, cursor, { workflowVersion: this.registry()[row.workflow]?.version });
   }
 }
 

@@ -95,22 +95,6 @@ export type JournalPage = z.output<typeof JournalPage>;
 export type JournalStep = z.output<typeof JournalStep>;
 export type JournalEvent = z.output<typeof JournalEvent>;
 
-/**
- * The journal of one document from its pages, in order: the instance as the first
- * page saw it, then every page's steps, attempts and events.
- */
-export function assemblePages(pages: JournalPage[]): JournalDocument {
-  const [first] = pages;
-  if (!first) throw new Error("a journal has at least one page");
-  const { nextCursor: _, ...document } = first;
-  return {
-    ...document,
-    steps: pages.flatMap((p) => p.steps),
-    attempts: pages.flatMap((p) => p.attempts),
-    events: pages.flatMap((p) => p.events),
-  };
-}
-
 /** The error a journal that cannot be read throws, with what is wrong and what to do. */
 export class JournalFormatError extends Error {
   readonly code = "JOURNAL_UNREADABLE";
