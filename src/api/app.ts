@@ -12,6 +12,7 @@ import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
 import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
+import { forkRoutes } from "./fork.js";
 import { journalRoutes } from "./journal.js";
 import { newApi, serveDocument } from "./openapi.js";
 import { ApiError, problem } from "./problem.js";
@@ -41,6 +42,7 @@ export function createApp(workflows: WorkflowRegistry) {
   searchRoutes(app);
   instanceRoutes(app);
   journalRoutes(app);
+  forkRoutes(app, workflows);
   scheduleRoutes(app, workflows);
   serveDocument(app);
   docsRoutes(app);

@@ -36,7 +36,7 @@ const PROBLEMS: Record<number, string> = {
   409: "INSTANCE_EXISTS, INSTANCE_FINISHED, INVALID_TRANSITION (`currentStatus` names the status)",
   413: "BODY_TOO_LARGE: body over 1 MiB",
   415: "UNSUPPORTED_MEDIA_TYPE: a body that is not application/json",
-  422: "INVALID_INPUT, INVALID_ID, STEP_NOT_FOUND: the request breaks a rule (`errors` lists each field)",
+  422: "INVALID_INPUT, INVALID_ID, STEP_NOT_FOUND, FORK_TOO_LARGE, STEP_NOT_RESOLVABLE: the request breaks a rule (`errors` lists each field)",
   503: "AUTH_NOT_CONFIGURED: no API_TOKEN is set; INDEX_UNAVAILABLE: D1 cannot be reached",
 };
 

@@ -72,6 +72,10 @@ export const Step = z
 
 const tags = z.record(z.string(), z.string());
 
+export const ForkedFrom = z
+  .object({ id: z.string(), step: z.object({ name: z.string(), count: z.number().int() }).optional() })
+  .meta({ id: "ForkedFrom", description: "A fork's origin: the instance it was copied from, and the step the copy stopped before" });
+
 export const Instance = z
   .object({
     id: z.string(),
@@ -86,6 +90,7 @@ export const Instance = z
     updatedAt: time,
     completedAt: time.optional(),
     parentId: z.string().optional(),
+    forkedFrom: ForkedFrom.optional(),
     steps: z.array(Step),
   })
   .meta({ id: "Instance", description: "An instance as its Durable Object holds it: the truth" });
@@ -103,6 +108,7 @@ export const ListItem = z
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     waitingFor: WaitingFor.optional(),
     parentId: z.string().optional(),
+    forkedFrom: z.string().optional().meta({ description: "For a fork: the id of the instance it was copied from" }),
     createdAt: time,
     updatedAt: time,
     completedAt: time.optional(),

@@ -146,6 +146,14 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
     restart: (ref: T.InstanceRef, options: { fromStep?: { name: string; count?: number } } = {}) =>
       lifecycle("restart")(ref, options.fromStep ? { fromStep: options.fromStep } : undefined),
 
+    /**
+     * A new instance of the same workflow whose journal is this one's up to (not
+     * including) `fromStep`, with this input or `input`; the origin is untouched.
+     */
+    async fork(ref: T.InstanceRef, options: T.ForkOptions = {}): Promise<T.Forked> {
+      return (await call<T.Forked>("POST", `/api/instances/${idOf(ref)}/fork`, options)).body;
+    },
+
     /** Deletes the instance: its index row, then its storage. */
     async delete(ref: T.InstanceRef): Promise<void> {
       await call("DELETE", `/api/instances/${idOf(ref)}`);

@@ -8,6 +8,7 @@ import type { Status } from "../engine/status.js";
 import type { WorkflowDefinition } from "../engine/types.js";
 import type * as schemas from "../api/responses.js";
 import type * as scheduleSchemas from "../api/schedules.js";
+import type * as forkSchemas from "../api/fork.js";
 
 export type { Status };
 export type { JournalDocument, JournalPage } from "../journal/format.js";
@@ -69,6 +70,10 @@ export interface ListFilters {
   limit?: number;
   cursor?: string;
 }
+
+/** What `fork` takes: the fork's id, the step to fork at (nothing copied when absent), a new input. */
+export type ForkOptions = z.input<typeof forkSchemas.forkBody>;
+export type Forked = z.output<typeof schemas.InstanceSummarySchema> & { forkedFrom: z.output<typeof schemas.ForkedFrom> };
 
 export interface SendEventOptions<Payload = unknown> {
   type: string;

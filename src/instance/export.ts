@@ -68,7 +68,7 @@ function instanceText(row: InstanceRow, workflowVersion: string | undefined): st
       ...(row.completed_at !== null && { completedAt: iso(row.completed_at) }),
       ...(row.parent_id !== null && { parentId: row.parent_id }),
     },
-    { tags: row.tags, input: row.input, output: row.output, error: row.error, waitingFor: row.waiting_for },
+    { tags: row.tags, input: row.input, output: row.output, error: row.error, waitingFor: row.waiting_for, forkedFrom: row.forked_from },
   );
 }
 

@@ -38,12 +38,14 @@ import { retentionMs, type WorkflowDefinition, type WorkflowRegistry } from "../
 import { notifyParent, runningChildren, startChild, terminateChildren } from "./family.js";
 import { IndexPush, OUTBOX_MAX_BACKOFF_MS } from "./index-push.js";
 import { journalPage, type JournalPageResult } from "./export.js";
+import { exportUpTo, writeFork, type ForkCopy, type ForkExport } from "./fork.js";
 import { SqlJournal } from "./journal.js";
 import { Outbox } from "./outbox.js";
 import type {
   CreateRequest,
   CreateResult,
   DeleteResult,
+  ForkedFrom,
   InstanceView,
   LifecycleResult,
   RestartRequest,
@@ -130,8 +132,11 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   // ---- RPC ---------------------------------------------------------------------
 
-  /** Creates the instance, or reports the one that already has this id. */
-  async create(request: CreateRequest): Promise<CreateResult> {
+  /**
+   * Creates the instance, or reports the one that already has this id. `prepare`
+   * (for a fork) writes more in the same transaction and returns the row as written.
+   */
+  async create(request: CreateRequest, prepare?: (row: InstanceRow, journal: SqlJournal) => InstanceRow): Promise<CreateResult> {
     const existing = this.row();
     if (existing) {
       if (existing.workflow !== request.workflow) return { ok: false, code: "INSTANCE_EXISTS", workflow: existing.workflow };
@@ -140,17 +145,18 @@ export class WorkflowInstance extends DurableObject<Env> {
     const now = Date.now();
     const row = this.ctx.storage.transactionSync(() => {
       migrate(this.sql, this.created ? SCHEMA_VERSION : 0);
-      const inserted = this.sql.one<InstanceRow>(
+      let inserted = this.sql.one<InstanceRow>(
         `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
         request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null, request.origin ?? null,
       )!;
+      if (prepare) inserted = prepare(inserted, new SqlJournal(this.sql, { empty: true }));
       this.outbox.record(inserted);
       this.timers.set("outbox", now + OUTBOX_LEASE_MS);
       return inserted;
     });
     this.created = true;
     this.current = row;
-    this.store = new SqlJournal(this.sql, { empty: true });
+    this.store = new SqlJournal(this.sql, { empty: !prepare });
     this.kick();
     this.index.soon();
     return { ok: true, created: true, instance: summary(row) };
@@ -621,6 +627,17 @@ export class WorkflowInstance extends DurableObject<Env> {
     const row = this.row();
     if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
     return journalPage(this.sql, row, cursor, { workflowVersion: this.registry()[row.workflow]?.version });
+  }
+
+  /** For a fork of this instance: its journal before `fromStep` (fork.ts); the instance is untouched. */
+  async exportUpTo(fromStep?: { name: string; count?: number }): Promise<ForkExport> {
+    const row = this.row();
+    return row ? exportUpTo(this.sql, this.journal(), row, fromStep) : { ok: false, code: "INSTANCE_NOT_FOUND" };
+  }
+
+  /** Creates this instance as a fork: its journal starts with `copy` (fork.ts). */
+  async createFrom(request: CreateRequest, forkedFrom: ForkedFrom, copy: ForkCopy): Promise<CreateResult> {
+    return this.create(request, (_row, journal) => writeFork(this.sql, journal, forkedFrom, copy));
   }
 }
 

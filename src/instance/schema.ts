@@ -93,6 +93,10 @@ const MIGRATIONS: readonly string[][] = [
     // The concurrency gate whose slot the instance holds, until it gives it back.
     `ALTER TABLE instance ADD COLUMN slot TEXT`,
   ],
+  [
+    // For a fork: the instance and step it was copied from (JSON { id, step? }).
+    `ALTER TABLE instance ADD COLUMN forked_from TEXT`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -117,7 +121,8 @@ const CURRENT = [
      parent_id TEXT,
      origin TEXT,
      stopping TEXT,
-     slot TEXT
+     slot TEXT,
+     forked_from TEXT
    )`,
   `CREATE TABLE steps (
      seq INTEGER PRIMARY KEY,
