@@ -14,6 +14,7 @@ import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
 import { forkRoutes } from "./fork.js";
 import { journalRoutes } from "./journal.js";
+import { resolveRoutes } from "./resolve.js";
 import { newApi, serveDocument } from "./openapi.js";
 import { ApiError, problem } from "./problem.js";
 import { scheduleRoutes } from "./schedules.js";
@@ -43,6 +44,7 @@ export function createApp(workflows: WorkflowRegistry) {
   instanceRoutes(app);
   journalRoutes(app);
   forkRoutes(app, workflows);
+  resolveRoutes(app);
   scheduleRoutes(app, workflows);
   serveDocument(app);
   docsRoutes(app);

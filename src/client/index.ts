@@ -154,6 +154,11 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
       return (await call<T.Forked>("POST", `/api/instances/${idOf(ref)}/fork`, options)).body;
     },
 
+    /** Gives the result of a step that failed the instance or waits to retry; the instance continues from there. */
+    async resolveStep(ref: T.InstanceRef, step: { name: string; count?: number; output: unknown }): Promise<T.Resolved> {
+      return (await call<T.Resolved>("POST", `/api/instances/${idOf(ref)}/steps/resolve`, step)).body;
+    },
+
     /** Deletes the instance: its index row, then its storage. */
     async delete(ref: T.InstanceRef): Promise<void> {
       await call("DELETE", `/api/instances/${idOf(ref)}`);

@@ -75,6 +75,12 @@ export interface ListFilters {
 export type ForkOptions = z.input<typeof forkSchemas.forkBody>;
 export type Forked = z.output<typeof schemas.InstanceSummarySchema> & { forkedFrom: z.output<typeof schemas.ForkedFrom> };
 
+export interface Resolved {
+  id: string;
+  status: Status;
+  step: { name: string; count: number };
+}
+
 export interface SendEventOptions<Payload = unknown> {
   type: string;
   payload?: Payload;

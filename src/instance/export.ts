@@ -39,6 +39,7 @@ type StepRow = {
   event_type: string | null;
   result: string | null;
   error: string | null;
+  resolved_by: string | null;
 };
 type AttemptRow = { seq: number; attempt: number; started_at: number; finished_at: number; error: string };
 type EventRow = { position: number; id: string; type: string; payload: string | null; received_at: number; consumed_by: number | null };
@@ -87,7 +88,7 @@ function stepText(row: StepRow): string {
       ...(row.due_at !== null && { dueAt: iso(row.due_at) }),
       ...(row.event_type !== null && { eventType: row.event_type }),
     },
-    { result: row.result, error: row.error },
+    { result: row.result, error: row.error, resolvedBy: row.resolved_by },
   );
 }
 

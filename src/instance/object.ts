@@ -39,6 +39,7 @@ import { notifyParent, runningChildren, startChild, terminateChildren } from "./
 import { IndexPush, OUTBOX_MAX_BACKOFF_MS } from "./index-push.js";
 import { journalPage, type JournalPageResult } from "./export.js";
 import { exportUpTo, writeFork, type ForkCopy, type ForkExport } from "./fork.js";
+import { findResolvable, journalResolution, statusAfterResolve, type ResolveRequest, type ResolveResult } from "./resolve.js";
 import { SqlJournal } from "./journal.js";
 import { Outbox } from "./outbox.js";
 import type {
@@ -633,6 +634,28 @@ export class WorkflowInstance extends DurableObject<Env> {
   async exportUpTo(fromStep?: { name: string; count?: number }): Promise<ForkExport> {
     const row = this.row();
     return row ? exportUpTo(this.sql, this.journal(), row, fromStep) : { ok: false, code: "INSTANCE_NOT_FOUND" };
+  }
+
+  /**
+   * Journals an operator's output for a step that failed the instance or waits to
+   * retry, and lets the instance continue (resolve.ts; statusAfterResolve decides the status).
+   */
+  async resolveStep(request: ResolveRequest): Promise<ResolveResult> {
+    const row = this.row();
+    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    const found = findResolvable(this.sql, row, request);
+    if (!found.ok) return found;
+    this.dropExecution(new TerminatedError("a step was resolved by an operator"));
+    journalResolution(this.sql, found.seq, request, Date.now());
+    const next = statusAfterResolve(row.status);
+    if (next) {
+      this.timers.clear("retention");
+      this.transition(next, { reset: true });
+    }
+    if (this.row()!.status !== "paused") this.kick();
+    this.index.soon();
+    await this.scheduleAlarm();
+    return { ok: true, status: this.row()!.status, step: found.step };
   }
 
   /** Creates this instance as a fork: its journal starts with `copy` (fork.ts). */

@@ -96,6 +96,8 @@ const MIGRATIONS: readonly string[][] = [
   [
     // For a fork: the instance and step it was copied from (JSON { id, step? }).
     `ALTER TABLE instance ADD COLUMN forked_from TEXT`,
+    // For a step whose result an operator gave: who and when (JSON { by, at }).
+    `ALTER TABLE steps ADD COLUMN resolved_by TEXT`,
   ],
 ];
 
@@ -137,7 +139,8 @@ const CURRENT = [
      due_at INTEGER,
      event_type TEXT,
      result TEXT,
-     error TEXT
+     error TEXT,
+     resolved_by TEXT
    )`,
   `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
   `CREATE INDEX timers_due ON timers (due_at)`,

@@ -120,6 +120,8 @@ suite("requests and answers", () => {
       { method: "POST", path: `/api/instances/${done}/fork`, json: { id: uniqueId("oas-fork"), fromStep: { name: "add", count: 2 } }, conforms: true, status: 201 },
       { method: "POST", path: `/api/instances/${done}/fork`, json: { fromStep: { name: "nope" } }, conforms: true, status: 422 },
       { method: "POST", path: "/api/instances/never-started/fork", conforms: true, status: 404 },
+      { method: "POST", path: `/api/instances/${done}/steps/resolve`, json: { name: "add", output: 1 }, conforms: true, status: 422 },
+      { method: "POST", path: "/api/instances/never-started/steps/resolve", json: { name: "add", output: 1 }, conforms: true, status: 404 },
       { method: "GET", path: "/api/instances?workflow=approval&status=waiting&status=queued&tag=suite:openapi&limit=5", conforms: true, status: 200 },
       { method: "GET", path: "/api/instances?createdAfter=2020-01-01T00:00:00Z&createdBefore=4102444800000&parent=nobody", conforms: true, status: 200 },
       { method: "GET", path: "/api/instances?limit=1", conforms: true, status: 200 },
