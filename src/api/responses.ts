@@ -83,6 +83,10 @@ export const Step = z
 
 const tags = z.record(z.string(), z.string());
 
+export const ForkedFrom = z
+  .object({ id: z.string(), step: z.object({ name: z.string(), count: z.number().int() }).optional() })
+  .meta({ id: "ForkedFrom", description: "A fork's origin: the instance it was copied from, and the step the copy stopped before" });
+
 export const Instance = z
   .object({
     id: z.string(),
@@ -101,6 +105,7 @@ export const Instance = z
       .object({ position: z.number().int().meta({ description: "1 = next" }), key: z.string() })
       .optional()
       .meta({ description: "Queued behind a concurrency limit: its place in line, and the limit's key" }),
+    forkedFrom: ForkedFrom.optional(),
     steps: z.array(Step),
   })
   .meta({ id: "Instance", description: "An instance as its Durable Object holds it: the truth" });
@@ -118,6 +123,7 @@ export const ListItem = z
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     waitingFor: WaitingFor.optional(),
     parentId: z.string().optional(),
+    forkedFrom: z.string().optional().meta({ description: "For a fork: the id of the instance it was copied from" }),
     createdAt: time,
     updatedAt: time,
     completedAt: time.optional(),

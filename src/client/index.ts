@@ -18,6 +18,7 @@
  */
 import { TERMINAL_STATUSES, type Status } from "../engine/status.js";
 import type { ClientCode, HttpCode } from "../lib/codes.js";
+import { assemblePages } from "../journal/pages.js";
 import type * as T from "./types.js";
 
 export type * from "./types.js";
@@ -100,6 +101,22 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
       return (await call<InstanceOf<W, N>>("GET", `/api/instances/${idOf(ref)}`)).body;
     },
 
+    /**
+     * The instance's whole history in the journal format (docs/journal-format.md):
+     * every page of `GET /api/instances/:id/journal`, assembled into one document.
+     */
+    async journal(ref: T.InstanceRef): Promise<T.JournalDocument> {
+      const pages: T.JournalPage[] = [];
+      let cursor: string | null = null;
+      do {
+        const search = cursor === null ? "" : `?${new URLSearchParams({ cursor })}`;
+        const page: T.JournalPage = (await call<T.JournalPage>("GET", `/api/instances/${idOf(ref)}/journal${search}`)).body;
+        pages.push(page);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return assemblePages(pages);
+    },
+
     /** One page of instances, newest first; pass `nextCursor` back as `cursor` for the next. */
     async list(filters: T.ListFilters = {}): Promise<T.InstancePage> {
       const query = new URLSearchParams();
@@ -134,6 +151,19 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
     /** From the beginning, or from `fromStep` on (keeping the results of the steps before it). */
     restart: (ref: T.InstanceRef, options: { fromStep?: { name: string; count?: number } } = {}) =>
       lifecycle("restart")(ref, options.fromStep ? { fromStep: options.fromStep } : undefined),
+
+    /**
+     * A new instance of the same workflow whose journal is this one's up to (not
+     * including) `fromStep`, with this input or `input`; the origin is untouched.
+     */
+    async fork(ref: T.InstanceRef, options: T.ForkOptions = {}): Promise<T.Forked> {
+      return (await call<T.Forked>("POST", `/api/instances/${idOf(ref)}/fork`, options)).body;
+    },
+
+    /** Gives the result of a step that failed the instance or waits to retry; the instance continues from there. */
+    async resolveStep(ref: T.InstanceRef, step: { name: string; count?: number; output: unknown }): Promise<T.Resolved> {
+      return (await call<T.Resolved>("POST", `/api/instances/${idOf(ref)}/steps/resolve`, step)).body;
+    },
 
     /** Deletes the instance: its index row, then its storage. */
     async delete(ref: T.InstanceRef): Promise<void> {

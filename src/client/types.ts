@@ -8,8 +8,10 @@ import type { Status } from "../engine/status.js";
 import type { WorkflowDefinition } from "../engine/types.js";
 import type * as schemas from "../api/responses.js";
 import type * as scheduleSchemas from "../api/schedules.js";
+import type * as forkSchemas from "../api/fork.js";
 
 export type { Status };
+export type { JournalDocument, JournalPage } from "../journal/format.js";
 
 /** Workflow definitions by name, e.g. `{ approval: typeof approval }`: what the client is typed by. */
 export type WorkflowTypes = Record<string, WorkflowDefinition<any, any, any>>;
@@ -67,6 +69,16 @@ export interface ListFilters {
   createdBefore?: Date | string | number;
   limit?: number;
   cursor?: string;
+}
+
+/** What `fork` takes: the fork's id, the step to fork at (nothing copied when absent), a new input. */
+export type ForkOptions = z.input<typeof forkSchemas.forkBody>;
+export type Forked = z.output<typeof schemas.InstanceSummarySchema> & { forkedFrom: z.output<typeof schemas.ForkedFrom> };
+
+export interface Resolved {
+  id: string;
+  status: Status;
+  step: { name: string; count: number };
 }
 
 export interface SendEventOptions<Payload = unknown> {

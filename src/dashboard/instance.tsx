@@ -109,7 +109,12 @@ export async function instancePage(c: DashboardContext) {
         <Actions instance={instance} readOnly={access === "readonly"} />
       </section>
       <section class="card">
-        <h2>Steps ({instance.steps.length})</h2>
+        <div class="step-head">
+          <h2>Steps ({instance.steps.length})</h2>
+          <a class="muted" href={href(instance.id, "/journal")} download>
+            Download the journal (JSON)
+          </a>
+        </div>
         {instance.steps.length === 0 ? <p class="muted">No step has run yet.</p> : null}
         <ol class="timeline">
           {instance.steps.map((step) => (

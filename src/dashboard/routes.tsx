@@ -17,6 +17,7 @@ import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { actionForm, performAction, isAction } from "./actions.js";
 import { instancePage } from "./instance.js";
+import { journalDownload } from "./journal.js";
 import { Notice, Page } from "./layout.js";
 import { LoginPage } from "./login.js";
 import { overviewPage } from "./overview.js";
@@ -119,6 +120,7 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
 
   ui.get("/", signedIn, overviewPage);
   ui.get("/instances/:id", signedIn, instancePage);
+  ui.get("/instances/:id/journal", signedIn, journalDownload);
   ui.get("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? actionForm(c) : next()));
   ui.post("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? performAction(c) : next()));
   ui.get("/schedules", signedIn, schedulesPage);

@@ -91,7 +91,15 @@ export class EventTimeoutError extends CairnError<"EVENT_TIMEOUT"> {
 }
 
 export class NonDeterministicError extends CairnError<"NON_DETERMINISTIC"> {
-  constructor(workflow: string, position: number, expected: string, found: string) {
+  constructor(
+    readonly workflow: string,
+    /** The step call's position in the journal (0-based). */
+    readonly position: number,
+    /** The call the journal holds there, e.g. `do "charge card" (#1)`. */
+    readonly expected: string,
+    /** The call the code makes now. */
+    readonly found: string,
+  ) {
     super(
       "NON_DETERMINISTIC",
       `workflow "${workflow}" is not deterministic: step call #${position + 1} was ${expected} in the journal but the code now calls ${found}. ` +

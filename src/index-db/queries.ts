@@ -77,6 +77,7 @@ export interface InstanceListItem {
   error?: { code: string; message: string };
   waitingFor?: WaitingFor;
   parentId?: string;
+  forkedFrom?: string;
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
@@ -151,6 +152,7 @@ function toListItem(row: InstanceRow): InstanceListItem {
   if (row.errorCode !== null) item.error = { code: row.errorCode, message: row.errorMessage ?? "" };
   if (row.waitingFor !== null) item.waitingFor = JSON.parse(row.waitingFor) as WaitingFor;
   if (row.parentId !== null) item.parentId = row.parentId;
+  if (row.forkedFrom !== null) item.forkedFrom = row.forkedFrom;
   if (row.completedAt !== null) item.completedAt = iso(row.completedAt);
   return item;
 }

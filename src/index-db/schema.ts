@@ -21,6 +21,8 @@ export const instances = sqliteTable(
     /** JSON of `waitingFor` while the instance waits. */
     waitingFor: text("waiting_for"),
     parentId: text("parent_id"),
+    /** For a fork: the id of the instance it was copied from. */
+    forkedFrom: text("forked_from"),
     /** Epoch milliseconds, as the Durable Object recorded them. */
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -20,6 +20,10 @@ import type { Env } from "../env.js";
 import type { WorkflowDefinition, WorkflowRegistry } from "../workflow.js";
 import { AlarmClock } from "./alarm-clock.js";
 import { Driver } from "./driver.js";
+import { journalPage, type JournalPageResult } from "./export.js";
+import { exportUpTo, writeFork, type ForkCopy, type ForkExport } from "./fork.js";
+import { SqlJournal } from "./journal.js";
+import { findResolvable, journalResolution, type ResolveRequest, type ResolveResult } from "./resolve.js";
 import { IndexPush } from "./index-push.js";
 import { Outbox } from "./outbox.js";
 import { RowStore } from "./row.js";
@@ -27,6 +31,7 @@ import type {
   CreateRequest,
   CreateResult,
   DeleteResult,
+  ForkedFrom,
   InstanceView,
   LifecycleResult,
   RestartRequest,
@@ -133,8 +138,11 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   // ---- RPC ---------------------------------------------------------------------
 
-  /** Creates the instance, or reports the one that already has this id. */
-  async create(request: CreateRequest): Promise<CreateResult> {
+  /**
+   * Creates the instance, or reports the one that already has this id. `prepare`
+   * (for a fork) writes more in the same transaction and returns the row as written.
+   */
+  async create(request: CreateRequest, prepare?: (row: InstanceRow, journal: SqlJournal) => InstanceRow): Promise<CreateResult> {
     const existing = this.rows.get();
     if (existing) {
       if (existing.workflow !== request.workflow) return { ok: false, code: "INSTANCE_EXISTS", workflow: existing.workflow };
@@ -143,7 +151,8 @@ export class WorkflowInstance extends DurableObject<Env> {
     let created: InstanceRow | undefined;
     const { done } = this.apply({ kind: "create" }, request.workflow, () => {
       created = this.rows.insert(request, Date.now());
-      this.driver.startEmpty();
+      if (prepare) created = this.rows.replace(prepare(created, new SqlJournal(this.sql, { empty: true })));
+      else this.driver.startEmpty();
     });
     await done;
     return { ok: true, created: true, instance: summary(created!) };
@@ -225,6 +234,39 @@ export class WorkflowInstance extends DurableObject<Env> {
     const purge = this.runner.purging;
     await done;
     return (await purge) ?? { ok: true };
+  }
+
+  /** One page of the instance's journal in the export format (export.ts). */
+  async journalPage(cursor?: string): Promise<JournalPageResult> {
+    const row = this.rows.get();
+    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    return journalPage(this.sql, row, cursor, { workflowVersion: this.definition(row.workflow)?.version });
+  }
+
+  /** For a fork of this instance: its journal before `fromStep` (fork.ts); the instance is untouched. */
+  async exportUpTo(fromStep?: { name: string; count?: number }): Promise<ForkExport> {
+    const row = this.rows.get();
+    return row ? exportUpTo(this.sql, this.driver.journal(), row, fromStep) : { ok: false, code: "INSTANCE_NOT_FOUND" };
+  }
+
+  /** Creates this instance as a fork: its journal starts with `copy` (fork.ts). */
+  async createFrom(request: CreateRequest, forkedFrom: ForkedFrom, copy: ForkCopy): Promise<CreateResult> {
+    return this.create(request, (_row, journal) => writeFork(this.sql, journal, forkedFrom, copy));
+  }
+
+  /**
+   * Journals an operator's output for a step that failed the instance or waits to
+   * retry (resolve.ts), and lets the instance continue: the machine's `resolve` cause.
+   */
+  async resolveStep(request: ResolveRequest): Promise<ResolveResult> {
+    const row = this.rows.get();
+    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    const found = findResolvable(this.sql, row, request);
+    if (!found.ok) return found;
+    const { result, done } = this.apply({ kind: "resolve" }, undefined, () => journalResolution(this.sql, found.seq, request, Date.now()));
+    if (!result.ok) return { ok: false, code: "STEP_NOT_RESOLVABLE", message: `the instance is ${result.status}` };
+    await done;
+    return { ok: true, status: result.state.status === "absent" ? row.status : result.state.status, step: found.step };
   }
 
   /** The gate told this instance a slot is free: ask it (acquiring is idempotent for a holder). */

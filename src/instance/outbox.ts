@@ -43,6 +43,7 @@ export function toIndexRow(row: InstanceRow): IndexRow {
     errorMessage: error ? error.message.slice(0, 1_000) : null,
     waitingFor: row.waiting_for,
     parentId: row.parent_id,
+    forkedFrom: row.forked_from === null ? null : (JSON.parse(row.forked_from) as { id: string }).id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,

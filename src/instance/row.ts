@@ -52,6 +52,13 @@ export class RowStore {
     return this.current;
   }
 
+  /** Keeps a row a caller wrote itself in the same transaction (a fork's). */
+  replace(row: InstanceRow): InstanceRow {
+    this.current = row;
+    this.outbox.record(row);
+    return row;
+  }
+
   /** Writes what a lifecycle step changed of the row. Call inside a transaction. */
   apply(step: Step, now: number): void {
     const row = this.get();

@@ -44,6 +44,11 @@ export type LifecycleResult =
   | { ok: false; code: "INVALID_TRANSITION"; status: Status }
   | { ok: false; code: "STEP_NOT_FOUND"; step: { name: string; count: number } };
 
+export interface ForkedFrom {
+  id: string;
+  step?: { name: string; count: number };
+}
+
 export interface RestartRequest {
   /** Discard the journal from this step on (count 1 if absent); from the beginning when absent. */
   fromStep?: { name: string; count?: number };
@@ -91,6 +96,8 @@ export interface InstanceView {
   updatedAt: string;
   completedAt?: string;
   parentId?: string;
+  /** For a fork: the instance it was copied from, and the step the copy stopped before. */
+  forkedFrom?: ForkedFrom;
   /** For a queued instance of a workflow with a concurrency limit: its place in line (1 = next). */
   queue?: { position: number; key: string };
   steps: StepView[];

@@ -93,6 +93,12 @@ const MIGRATIONS: readonly string[][] = [
     // The concurrency gate whose slot the instance holds, until it gives it back.
     `ALTER TABLE instance ADD COLUMN slot TEXT`,
   ],
+  [
+    // For a fork: the instance and step it was copied from (JSON { id, step? }).
+    `ALTER TABLE instance ADD COLUMN forked_from TEXT`,
+    // For a step whose result an operator gave: who and when (JSON { by, at }).
+    `ALTER TABLE steps ADD COLUMN resolved_by TEXT`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -117,7 +123,8 @@ const CURRENT = [
      parent_id TEXT,
      origin TEXT,
      stopping TEXT,
-     slot TEXT
+     slot TEXT,
+     forked_from TEXT
    )`,
   `CREATE TABLE steps (
      seq INTEGER PRIMARY KEY,
@@ -132,7 +139,8 @@ const CURRENT = [
      due_at INTEGER,
      event_type TEXT,
      result TEXT,
-     error TEXT
+     error TEXT,
+     resolved_by TEXT
    )`,
   `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
   `CREATE INDEX timers_due ON timers (due_at)`,

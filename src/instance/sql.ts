@@ -15,6 +15,11 @@ export class Sql {
     return this.storage.exec<Row>(query, ...params).toArray();
   }
 
+  /** The rows one at a time, read as they are asked for: a caller that stops early reads no more. */
+  *each<Row extends Record<string, SqlValue>>(query: string, ...params: SqlValue[]): Generator<Row> {
+    yield* this.storage.exec<Row>(query, ...params);
+  }
+
   one<Row extends Record<string, SqlValue>>(query: string, ...params: SqlValue[]): Row | undefined {
     const rows = this.storage.exec<Row>(query, ...params).toArray();
     return rows[0];

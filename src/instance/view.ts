@@ -2,7 +2,7 @@
  * The instance as the API shows it: JSON values parsed, times as ISO strings.
  */
 import type { AttemptRecord, ErrorRecord, StepRecord, Status, WaitingFor } from "../engine/index.js";
-import type { InstanceView, StepView } from "./rpc.js";
+import type { ForkedFrom, InstanceView, StepView } from "./rpc.js";
 
 export type InstanceRow = {
   id: string;
@@ -21,6 +21,8 @@ export type InstanceRow = {
   origin: string | null;
   stopping: string | null;
   slot: string | null;
+  /** JSON of `{ id, step? }` for a fork. */
+  forked_from: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -47,6 +49,7 @@ export function toInstanceView(row: InstanceRow, records: StepRecord[], attempts
   if (row.waiting_for !== null) view.waitingFor = JSON.parse(row.waiting_for) as WaitingFor;
   if (row.completed_at !== null) view.completedAt = iso(row.completed_at);
   if (row.parent_id !== null) view.parentId = row.parent_id;
+  if (row.forked_from !== null) view.forkedFrom = JSON.parse(row.forked_from) as ForkedFrom;
   return view;
 }
 

@@ -79,6 +79,7 @@ const SAMPLES: { [K in CauseKind]: Extract<Cause, { kind: K }> } = {
   purged: { kind: "purged" },
   purgeFailed: { kind: "purgeFailed" },
   workflowMissing: { kind: "workflowMissing", workflow: "w" },
+  resolve: { kind: "resolve" },
 };
 
 // prettier-ignore
@@ -114,6 +115,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "ignored",
+    resolve: "refused INSTANCE_NOT_FOUND",
   },
   "queued": {
     create: "refused INSTANCE_EXISTS",
@@ -146,6 +148,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
+    resolve: "refused INVALID_TRANSITION",
   },
   "running": {
     create: "refused INSTANCE_EXISTS",
@@ -178,6 +181,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
+    resolve: "running ▸ dropExecution, drive",
   },
   "waiting": {
     create: "refused INSTANCE_EXISTS",
@@ -210,6 +214,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
+    resolve: "waiting ▸ dropExecution, drive",
   },
   "paused": {
     create: "refused INSTANCE_EXISTS",
@@ -242,6 +247,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "ignored",
+    resolve: "paused ▸ dropExecution",
   },
   "completed": {
     create: "refused INSTANCE_EXISTS",
@@ -274,6 +280,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "ignored",
+    resolve: "refused INVALID_TRANSITION",
   },
   "failed": {
     create: "refused INSTANCE_EXISTS",
@@ -306,6 +313,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "ignored",
+    resolve: "queued +outbox -retention -parent ▸ dropExecution, requestSlot, pushIndex",
   },
   "terminated": {
     create: "refused INSTANCE_EXISTS",
@@ -338,6 +346,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "ignored",
+    resolve: "refused INVALID_TRANSITION",
   },
   "running, rolling back": {
     create: "refused INSTANCE_EXISTS",
@@ -370,6 +379,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
+    resolve: "refused INVALID_TRANSITION",
   },
   "waiting for a deployment": {
     create: "refused INSTANCE_EXISTS",
@@ -402,6 +412,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
+    resolve: "waiting ▸ dropExecution, drive",
   },
   "completed, deleting": {
     create: "refused INSTANCE_EXISTS",
@@ -434,6 +445,7 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purged: "absent -outbox -retention -parent -slot -release -registry -lease",
     purgeFailed: "completed (stop cleared) +retention",
     workflowMissing: "ignored",
+    resolve: "refused INSTANCE_DELETING",
   },
 };
 
@@ -552,6 +564,7 @@ const OUTSIDE: Cause[] = [
   { kind: "terminate", rollback: true },
   { kind: "restart", fromSeq: 0 },
   { kind: "delete" },
+  { kind: "resolve" },
 ];
 
 const TIMER_CAUSE: Record<OwnTimer, Cause> = {

@@ -39,7 +39,7 @@ import {
 const ACTIVE: ReadonlySet<string> = new Set(["queued", "running", "waiting"]);
 const TERMINAL: ReadonlySet<string> = new Set(["completed", "failed", "terminated"]);
 /** Causes that are requests from outside, refused rather than ignored when they do not apply. */
-const REQUESTS: ReadonlySet<CauseKind> = new Set(["create", "event", "pause", "resume", "terminate", "restart", "delete"]);
+const REQUESTS: ReadonlySet<CauseKind> = new Set(["create", "event", "pause", "resume", "terminate", "restart", "delete", "resolve"]);
 
 /** Decides what follows `cause` for an instance in `state`. */
 export function next(state: LifecycleState, cause: Cause, now: number): Transition {
@@ -260,6 +260,19 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
       if (state.slot !== null) b.clear("release");
       b.effects.push({ kind: "abort", reason: "restarted" }, { kind: "rewind", fromSeq: cause.fromSeq });
       b.effects.push(state.gated && state.slot === null ? { kind: "requestSlot" } : { kind: "drive" });
+      return b.done();
+
+    case "resolve":
+      // The journal now holds the step's result: a replay returns it and goes on from there.
+      if (status === "failed") {
+        b.move("queued", { waitingFor: null }, { reset: true });
+        b.clear("retention", "parent");
+        b.effects.push({ kind: "dropExecution" }, state.gated && state.slot === null ? { kind: "requestSlot" } : { kind: "drive" });
+        return b.done();
+      }
+      if ((status !== "running" && status !== "waiting" && status !== "paused") || state.stopping === "rollback") return refuse("INVALID_TRANSITION", status);
+      b.effects.push({ kind: "dropExecution" });
+      if (status !== "paused") b.effects.push({ kind: "drive" });
       return b.done();
 
     case "delete":

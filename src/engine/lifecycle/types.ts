@@ -81,7 +81,9 @@ export type Cause =
   | { kind: "delete" }
   | { kind: "purged" }
   | { kind: "purgeFailed" }
-  | { kind: "workflowMissing"; workflow: string };
+  | { kind: "workflowMissing"; workflow: string }
+  /** An operator gave the result of a step that failed the instance or waits to retry (journaled with this cause). */
+  | { kind: "resolve" };
 
 export type CauseKind = Cause["kind"];
 
@@ -91,7 +93,7 @@ export const CAUSE_KINDS = [
   "retentionDue", "outboxDue", "slotDue", "parentDue", "releaseDue", "registryDue",
   "slotGranted", "slotRefused", "gateUnreachable", "slotKeyInvalid", "slotReleased", "releaseFailed",
   "parentTold", "parentUnreachable", "pause", "resume", "terminate", "restart", "delete", "purged", "purgeFailed",
-  "workflowMissing",
+  "workflowMissing", "resolve",
 ] as const satisfies readonly CauseKind[];
 
 /** Why an execution in memory is stopped. */
