@@ -231,7 +231,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       from = found?.seq ?? 0;
     }
     return this.act("restart", () => {
-      this.dropExecution(new TerminatedError("restarted"));
+      this.dropExecution(TerminatedError.restarted());
       this.sql.run("DELETE FROM steps WHERE seq >= ?", from);
       this.timers.clearSteps(from);
       this.timers.clear("retention");
@@ -547,7 +547,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       this.index.release();
       return { ok: false, code: "INDEX_UNAVAILABLE", message: `the index could not be updated (${String(error)}); nothing was deleted, try again` };
     }
-    this.dropExecution(new TerminatedError("deleted"));
+    this.dropExecution(TerminatedError.deleted());
     this.cancelWake();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

@@ -65,6 +65,13 @@ export interface StepView {
   name: string;
   count: number;
   kind: StepKind;
+  /**
+   * One of the journal's STEP_STATUSES: `running`, `retrying` (next attempt at
+   * `until`), `sleeping`, `waiting` (for an event or a child, until `until`),
+   * `completed`, `failed`, or `cancelled`: the attempt under way was cut off by a
+   * terminate, restart or delete, and `error` says which (code TERMINATED,
+   * RESTARTED or DELETED).
+   */
   status: string;
   attempts: number;
   startedAt: string;
