@@ -79,7 +79,10 @@ export interface StepView {
   /** Next attempt, wake-up or event timeout. */
   until?: string;
   eventType?: string;
+  /** The step's result; left out for a step configured `sensitive: "output"`. */
   result?: unknown;
+  /** True for a step configured `sensitive: "output"`: its result is kept out of every view. */
+  sensitive?: boolean;
   error?: ErrorRecord;
   /** Failed attempts, oldest first. */
   failedAttempts?: AttemptView[];

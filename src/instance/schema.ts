@@ -93,6 +93,10 @@ const MIGRATIONS: readonly string[][] = [
     // The concurrency gate whose slot the instance holds, until it gives it back.
     `ALTER TABLE instance ADD COLUMN slot TEXT`,
   ],
+  [
+    // 1 for a step configured sensitive: "output": views leave its result out.
+    `ALTER TABLE steps ADD COLUMN sensitive INTEGER`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -132,7 +136,8 @@ const CURRENT = [
      due_at INTEGER,
      event_type TEXT,
      result TEXT,
-     error TEXT
+     error TEXT,
+     sensitive INTEGER
    )`,
   `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
   `CREATE INDEX timers_due ON timers (due_at)`,
