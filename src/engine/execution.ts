@@ -14,14 +14,15 @@
  * is a replay: journaled step calls return their recorded outcome at once, and each
  * call is checked against the record at its position (name and kind).
  */
+import { Activity } from "./activity.js";
 import { Call, CallLog, endRecord, type Engine, type Rollback, type StepOp } from "./call.js";
 import { InvalidStepError, JournaledError, NonDeterministicError, toErrorRecord, type ErrorRecord } from "./errors.js";
 import type { Clock, InstanceInput, Outcome, Services } from "./host.js";
 import type { JournalStore, StepRecord } from "./journal.js";
 import { parseResult, serializeResult } from "./serialize.js";
-import { doOp } from "./steps/do.js";
 import { createStepTools } from "./steps/index.js";
-import type { StepContext, WorkflowDefinition, WorkflowStep } from "./types.js";
+import { runRollbacks } from "./steps/rollback.js";
+import type { WorkflowDefinition, WorkflowStep } from "./types.js";
 import { Waits } from "./waits.js";
 
 export { DEFAULT_EVENT_TIMEOUT } from "./steps/event.js";
@@ -36,20 +37,18 @@ export class Execution {
   private readonly inFlight = new Map<number, { record: StepRecord; abort(reason: unknown): void }>();
   /** Attempts in flight when a compensation began: their late results are discarded. */
   private readonly discarded = new Set<number>();
-  private active = 0;
+  private readonly activity: Activity;
   private started = false;
   private paused = false;
   /** Attempts that were due to start while paused; they start on resume(). */
   private deferred: (() => void)[] = [];
   private final?: Final;
-  private idleWaiters: (() => void)[] = [];
   /** Completed steps that declared a rollback, in call order: what a compensation undoes. */
   private readonly rollbacks: Rollback[] = [];
   /** Set once the instance compensates: `error` is the outcome it ends with after the rollbacks. */
   private compensation?: { error: ErrorRecord; started: boolean };
   /** A failure of the host's storage: the execution stops and `advance()` rejects, so the host can replay later. */
   private fault?: { error: unknown };
-  private idleCheckPending = false;
   private readonly engine: Engine;
   readonly step: WorkflowStep;
   /** How many journal records this execution started from: 0 for a first run, else a replay. */
@@ -66,7 +65,8 @@ export class Execution {
     const records = new Map((store.loadForReplay ? store.loadForReplay() : store.load()).map((r) => [r.seq, r]));
     this.replayLength = records.size;
     this.log = new CallLog(workflow.name, records);
-    this.waits = new Waits(clock, () => !this.final && !this.paused, () => this.active > 0);
+    this.activity = new Activity(clock, () => this.final !== undefined, () => this.waits.clearTimers());
+    this.waits = new Waits(clock, () => !this.final && !this.paused, () => this.activity.busy);
     this.engine = this.lend();
     this.step = createStepTools(this.engine, (describe) => this.perform(describe));
   }
@@ -85,11 +85,11 @@ export class Execution {
     if (this.fault) throw this.fault.error;
     if (!this.started) this.start();
     this.poll();
-    await this.idle();
+    await this.activity.idle();
     // Terminated with rollback: once the replay reached the journal's end, undo what was done.
     if (this.compensation && !this.compensation.started && !this.final) {
       this.runRollbacks();
-      await this.idle();
+      await this.activity.idle();
     }
     // Re-read: a journal write may have failed while the workflow ran.
     const fault = this.fault as { error: unknown } | undefined;
@@ -123,14 +123,16 @@ export class Execution {
    * Stops the execution: running steps see their signal abort, and each attempt cut
    * off is journaled as cancelled with `reason` (its code says why: TERMINATED,
    * RESTARTED, DELETED); their late results are discarded. The host may delete the
-   * journal afterwards: a write that fails here is left out quietly.
+   * journal afterwards: a write that fails here is left out quietly. With
+   * `journal: false` (a crash simulated by the test kit) nothing is written: a
+   * replay then finds the attempts running, as after a real crash.
    */
-  abort(reason: Error): void {
+  abort(reason: Error, { journal = true }: { journal?: boolean } = {}): void {
     this.final ??= { kind: "failed", error: toErrorRecord(reason, "TERMINATED") };
-    this.cutOff(reason);
+    this.cutOff(reason, journal);
     this.waits.clear();
     this.deferred = [];
-    this.flushIdle();
+    this.activity.release();
   }
 
   /**
@@ -204,16 +206,7 @@ export class Execution {
       takeEvent: (type, seq) => this.write(() => this.store.takeEvent(type, seq)),
       block: (record, wake) => this.waits.add(record, wake),
       unblock: (seq) => this.waits.remove(seq),
-      busy: () => {
-        this.active++;
-        let done = false;
-        return () => {
-          if (done) return;
-          done = true;
-          this.active--;
-          this.checkIdle();
-        };
-      },
+      busy: () => this.activity.begin(),
       whenRunning: (start) => (this.paused ? void this.deferred.push(start) : start()),
       attemptStarted: (record, abort) => void this.inFlight.set(record.seq, { record, abort }),
       attemptEnded: (seq) => {
@@ -246,13 +239,13 @@ export class Execution {
   }
 
   /** Aborts the attempts under way and journals each as cancelled: a failed attempt with the cause, and the step's status. */
-  private cutOff(reason: Error): void {
+  private cutOff(reason: Error, journal = true): void {
     const now = this.clock.now();
     const cause = toErrorRecord(reason, "TERMINATED");
     for (const [seq, { record, abort }] of this.inFlight) {
       abort(reason);
       // Storage failing is what stopped the execution: nothing more is written.
-      if (this.fault) continue;
+      if (this.fault || !journal) continue;
       try {
         this.store.saveAttempt({ seq, attempt: record.attempts, startedAt: record.attemptStartedAt ?? now, finishedAt: now, error: cause });
         endRecord(record, "cancelled", now, { error: { ...cause, step: { name: record.name, count: record.count } } });
@@ -298,20 +291,11 @@ export class Execution {
       );
   }
 
-  /** Runs the rollbacks, newest first, each journaled and retried like a step with the step's config. */
+  /** Undoes the completed steps (see steps/rollback.ts), then ends failed with the compensation's error. */
   private runRollbacks(): void {
     const compensation = this.compensation!;
     compensation.started = true;
-    const undo = [...this.rollbacks].sort((a, b) => b.seq - a.seq);
-    const runAll = async () => {
-      for (const step of undo) {
-        const name = `rollback ${step.name}${step.count > 1 ? ` #${step.count}` : ""}`;
-        const undoStep = (ctx: StepContext) => step.rollback({ ...ctx, result: step.result });
-        // A rollback that fails for good is journaled as failed; the others still run.
-        await this.perform(() => doOp(this.engine, name, step.config, undoStep, "rollback")).catch(() => undefined);
-      }
-    };
-    runAll().then(() => {
+    void runRollbacks(this.engine, (describe) => this.perform(describe), this.rollbacks).then(() => {
       if (!this.final) this.finish({ kind: "failed", error: compensation.error });
     });
   }
@@ -322,33 +306,6 @@ export class Execution {
     this.inFlight.clear();
     this.waits.clear();
     this.deferred = [];
-    this.flushIdle();
-  }
-
-  /** Resolves when nothing runs: no step function in flight after a full turn of the event loop. */
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.checkIdle();
-    });
-  }
-
-  private checkIdle(): void {
-    if (this.final) return this.flushIdle();
-    if (this.idleWaiters.length === 0 || this.idleCheckPending || this.active > 0) return;
-    this.idleCheckPending = true;
-    void this.clock.yield().then(() => {
-      this.idleCheckPending = false;
-      if (this.final || this.active === 0) {
-        this.waits.clearTimers();
-        this.flushIdle();
-      }
-    });
-  }
-
-  private flushIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.activity.release();
   }
 }

@@ -170,6 +170,19 @@ export class SqlJournal implements JournalStore {
   }
 
   /**
+   * Ends every attempt the journal holds as running, for a terminate, restart or
+   * delete that finds no execution in memory (the object was evicted mid-step):
+   * each becomes a failed attempt with `cause` and a cancelled step, as the engine
+   * journals the attempts it cuts off itself.
+   */
+  cancelRunning(cause: ErrorRecord, now: number): void {
+    for (const record of this.sql.all<StepRow>("SELECT * FROM steps WHERE status = 'running'").map(toRecord)) {
+      this.saveAttempt({ seq: record.seq, attempt: record.attempts, startedAt: record.attemptStartedAt ?? now, finishedAt: now, error: cause });
+      this.save({ ...record, status: "cancelled", finishedAt: now, error: { ...cause, step: { name: record.name, count: record.count } } });
+    }
+  }
+
+  /**
    * For a restart from step `seq` on: forgets the failed attempts of the steps from
    * there, and puts the events those steps took back in the inbox, in their order.
    */

@@ -25,6 +25,7 @@ import {
   canTransition,
   isTerminal,
   realClock,
+  toErrorRecord,
   type ErrorRecord,
   type LifecycleAction,
   type Outcome,
@@ -483,6 +484,8 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   private dropExecution(reason: Error): void {
     const execution = this.execution;
+    // Evicted mid-step, no execution in memory: the journal's running attempts end here.
+    if (!execution && this.hasInstance()) this.journal().cancelRunning(toErrorRecord(reason, "TERMINATED"), Date.now());
     this.execution = undefined;
     this.store = undefined;
     execution?.abort(reason);

@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, describe, indexRow, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, describe, indexRow, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 const post = (id: string, action: string, json?: unknown) =>
   api(`/api/instances/${id}/${action}`, { method: "POST", ...(json !== undefined && { json }) });
@@ -98,6 +98,17 @@ suite("terminate", () => {
       expect(state.storage.sql.exec("SELECT key FROM timers WHERE key LIKE 'step:%'").toArray()).toEqual([]);
     });
     await waitForIndex(id, (row) => row?.status === "terminated", "terminated");
+  });
+
+  it("journals a step cancelled when the object lost its memory mid-step and no execution is there", async () => {
+    const id = await startHeld("terminate-evicted");
+    await crash(id);
+    await ok(await post(id, "terminate"), "terminated");
+    const view = await describe(id);
+    expect(view.steps).toHaveLength(1);
+    expect(view.steps[0]).toMatchObject({ status: "cancelled", error: { code: "TERMINATED" } });
+    expect(view.steps[0]!.failedAttempts).toEqual([expect.objectContaining({ attempt: 1, error: expect.objectContaining({ code: "TERMINATED" }) })]);
+    switches.set(`${id}/release`, true);
   });
 
   it("terminates a waiting instance; it takes no more events", async () => {
