@@ -19,7 +19,7 @@ import type { WorkflowDefinition } from "./engine/types.js";
 
 export { NonRetryableError } from "./engine/errors.js";
 export type { Duration } from "./engine/durations.js";
-export type { StepConfig, Backoff } from "./engine/retry.js";
+export type { StepConfig, Backoff, ResolvedStepConfig, RetryDelayFunction } from "./engine/retry.js";
 export type {
   ReceivedEvent,
   RunContext,

@@ -69,7 +69,7 @@ export interface Engine {
   /** Runs `start` now, or once the instance is resumed when it is paused. */
   whenRunning(start: () => void): void;
   /** Attempts under way, which a terminate, restart or delete cuts off. */
-  attemptStarted(record: StepRecord, abort: (reason: unknown) => void): void;
+  attemptStarted(record: StepRecord, signal: { abort(reason: unknown): void }): void;
   /** True while an attempt's outcome still counts: it was not cut off and the workflow goes on. */
   attemptEnded(seq: number): boolean;
   /** Completed steps with a rollback, in call order. */

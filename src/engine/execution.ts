@@ -34,7 +34,7 @@ export class Execution {
   private readonly log: CallLog;
   private readonly waits: Waits;
   /** Attempts under way, by step: what a terminate, restart or delete cuts off. */
-  private readonly inFlight = new Map<number, { record: StepRecord; abort(reason: unknown): void }>();
+  private readonly inFlight = new Map<number, { record: StepRecord; signal: { abort(reason: unknown): void } }>();
   /** Attempts in flight when a compensation began: their late results are discarded. */
   private readonly discarded = new Set<number>();
   private readonly activity: Activity;
@@ -208,7 +208,7 @@ export class Execution {
       unblock: (seq) => this.waits.remove(seq),
       busy: () => this.activity.begin(),
       whenRunning: (start) => (this.paused ? void this.deferred.push(start) : start()),
-      attemptStarted: (record, abort) => void this.inFlight.set(record.seq, { record, abort }),
+      attemptStarted: (record, signal) => void this.inFlight.set(record.seq, { record, signal }),
       attemptEnded: (seq) => {
         this.inFlight.delete(seq);
         return !this.final && !this.discarded.has(seq);
@@ -242,8 +242,8 @@ export class Execution {
   private cutOff(reason: Error, journal = true): void {
     const now = this.clock.now();
     const cause = toErrorRecord(reason, "TERMINATED");
-    for (const [seq, { record, abort }] of this.inFlight) {
-      abort(reason);
+    for (const [seq, { record, signal }] of this.inFlight) {
+      signal.abort(reason);
       // Storage failing is what stopped the execution: nothing more is written.
       if (this.fault || !journal) continue;
       try {
@@ -302,7 +302,7 @@ export class Execution {
 
   private finish(outcome: Final): void {
     this.final = outcome;
-    for (const attempt of this.inFlight.values()) attempt.abort(new Error("the workflow already finished"));
+    for (const attempt of this.inFlight.values()) attempt.signal.abort(new Error("the workflow already finished"));
     this.inFlight.clear();
     this.waits.clear();
     this.deferred = [];
