@@ -154,7 +154,7 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
 
   /** Drops the execution from memory, as an eviction or a crash would; the next `run` replays. */
   crash(): this {
-    this.execution.abort(new Error("simulated crash"));
+    this.execution.abort(new Error("simulated crash"), { journal: false });
     this.execution = this.newExecution();
     return this;
   }

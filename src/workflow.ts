@@ -21,7 +21,7 @@ import { fromClass, isWorkflowClass, type WorkflowClass } from "./compat/entrypo
 
 export { NonRetryableError } from "./engine/errors.js";
 export type { Duration } from "./engine/durations.js";
-export type { StepConfig, Backoff } from "./engine/retry.js";
+export type { StepConfig, Backoff, ResolvedStepConfig, RetryDelayFunction } from "./engine/retry.js";
 export type {
   ReceivedEvent,
   RunContext,

@@ -76,6 +76,7 @@ export const Step = z
     until: time.optional().meta({ description: "Next attempt, wake-up or event timeout" }),
     eventType: z.string().optional(),
     result: z.unknown().optional(),
+    sensitive: z.boolean().optional().meta({ description: "The step is configured `sensitive: \"output\"`: its result is left out" }),
     error: ErrorRecord.optional(),
     failedAttempts: z.array(Attempt).optional().meta({ description: "Failed attempts, oldest first" }),
   })

@@ -218,6 +218,7 @@ function Step({ step, instance, now, readOnly }: { step: StepView; instance: Ins
         </details>
       ) : null}
       {step.result !== undefined ? <Folded summary="Result" value={step.result} /> : null}
+      {step.sensitive ? <div class="muted">Result kept out of view (sensitive)</div> : null}
       {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" ? (
         <a class="muted" style="font-size: 13px" href={href(instance.id, `/restart?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
           Restart from this step

@@ -4,7 +4,9 @@
  * (the class is gone by then), never on the message text.
  *
  * What an error means for retries:
- * - `NonRetryableError` (thrown by user code): the step fails at once.
+ * - `NonRetryableError` (thrown by user code): the step fails at once. So does any
+ *   error named "NonRetryableError", whatever module defined it (Cloudflare's own
+ *   from `cloudflare:workflows` among them), so a port that keeps its import behaves the same.
  * - `StepTimeoutError`: one attempt ran past its timeout; the step retries.
  * - `StepResultError`, `InvalidStepError`: a programming error; retrying cannot help.
  * - `EventTimeoutError`: `waitForEvent` gave up; the workflow may catch it.
@@ -110,11 +112,27 @@ export class NonDeterministicError extends CairnError<"NON_DETERMINISTIC"> {
   }
 }
 
-/** What a running step's signal aborts with when its instance is terminated. */
-export class TerminatedError extends CairnError<"TERMINATED"> {
-  constructor(reason = "terminated by request") {
-    super("TERMINATED", `the instance was terminated: ${reason}`);
+/** How an instance was stopped from outside: the code of each step attempt it cut off. */
+export type StopCode = "TERMINATED" | "RESTARTED" | "DELETED";
+
+/**
+ * What a running step's signal aborts with when its instance is terminated,
+ * restarted or deleted; the attempts cut off are journaled as cancelled with it.
+ */
+export class TerminatedError extends CairnError<StopCode> {
+  constructor(reason = "terminated by request", code: StopCode = "TERMINATED") {
+    super(code, code === "TERMINATED" ? `the instance was terminated: ${reason}` : `the instance was ${reason}`);
     this.name = "TerminatedError";
+  }
+
+  /** A restart: the attempts it cuts off end with code RESTARTED. */
+  static restarted(): TerminatedError {
+    return new TerminatedError("restarted", "RESTARTED");
+  }
+
+  /** A deletion: the attempts it cuts off end with code DELETED. */
+  static deleted(): TerminatedError {
+    return new TerminatedError("deleted", "DELETED");
   }
 }
 
@@ -164,5 +182,10 @@ function safeString(value: unknown): string {
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof CairnError) return error.retryable;
-  return true;
+  return !isNamedNonRetryable(error);
+}
+
+/** An error another module's `NonRetryableError` made (e.g. `cloudflare:workflows`): known by its name. */
+export function isNamedNonRetryable(error: unknown): boolean {
+  return error instanceof Error && error.name === "NonRetryableError";
 }

@@ -17,8 +17,11 @@ export type StepKind = (typeof STEP_KINDS)[number];
  * - `sleeping`: a timer ends at `dueAt`.
  * - `waiting`: waiting for an event of `eventType`, until `dueAt` (timeout).
  * - `completed` / `failed`: final; `result` or `error` is what every replay returns.
+ * - `cancelled`: the attempt under way was cut off by a terminate, restart or
+ *   delete; `error` says which (code TERMINATED, RESTARTED or DELETED). Not an
+ *   outcome: a replay that reaches the step runs it again.
  */
-export const STEP_STATUSES = ["running", "retrying", "sleeping", "waiting", "completed", "failed"] as const;
+export const STEP_STATUSES = ["running", "retrying", "sleeping", "waiting", "completed", "failed", "cancelled"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export interface StepRecord {
@@ -41,6 +44,8 @@ export interface StepRecord {
   /** The JSON text of the result; absent for `undefined`. */
   result?: string;
   error?: ErrorRecord;
+  /** Set for a step configured `sensitive: "output"`: views leave its result out. */
+  sensitive?: boolean;
 }
 
 export interface AttemptRecord {

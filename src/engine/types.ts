@@ -3,7 +3,7 @@
  * Workflows' `WorkflowStep` so that a Cloudflare workflow ports by changing its import.
  */
 import type { Duration } from "./durations.js";
-import type { StepConfig } from "./retry.js";
+import type { ResolvedStepConfig, StepConfig } from "./retry.js";
 
 /** What `run` receives as its first argument. */
 export interface WorkflowEvent<Input = unknown> {
@@ -12,6 +12,8 @@ export interface WorkflowEvent<Input = unknown> {
   /** When the instance was created. */
   readonly timestamp: Date;
   readonly instanceId: string;
+  /** The name the workflow is registered under. */
+  readonly workflowName: string;
 }
 
 /** What a step's function receives. */
@@ -20,6 +22,8 @@ export interface StepContext {
   attempt: number;
   /** `name` and `count` (1 for the first call with that name) plus the instance id make a stable idempotency key. */
   step: { name: string; count: number };
+  /** The step's config with the defaults applied, as Cloudflare Workflows gives it. */
+  config: ResolvedStepConfig;
   /** Aborts when the attempt times out or the instance is terminated. */
   signal: AbortSignal;
 }

@@ -5,7 +5,7 @@
  * outcome. An advance asked for while another runs wakes the one under way, or,
  * when that one was stopped meanwhile (a restart), runs again once it ends.
  */
-import { Execution, TerminatedError, realClock, type Cause, type Outcome, type StopReason } from "../engine/index.js";
+import { Execution, TerminatedError, realClock, toErrorRecord, type Cause, type Outcome, type StopReason } from "../engine/index.js";
 import type { Services } from "../engine/index.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import { SqlJournal } from "./journal.js";
@@ -21,10 +21,10 @@ export interface DriverHost {
   apply(cause: Cause): void;
 }
 
-const STOP_MESSAGES: Record<StopReason, string> = {
-  terminated: "terminated",
-  restarted: "restarted",
-  deleted: "deleted",
+const STOP_ERRORS: Record<StopReason, () => TerminatedError> = {
+  terminated: () => new TerminatedError(),
+  restarted: () => TerminatedError.restarted(),
+  deleted: () => TerminatedError.deleted(),
 };
 
 export class Driver {
@@ -110,11 +110,18 @@ export class Driver {
     this.execution?.compensate(new TerminatedError("terminated with rollback"));
   }
 
-  /** Stops the execution in memory: running steps see their signal abort; late results are discarded. */
+  /**
+   * Stops the execution in memory: running steps see their signal abort, late
+   * results are discarded, and each attempt cut off is journaled as cancelled with
+   * the cause. With no execution in memory (evicted mid-step), the journal's running
+   * attempts are ended all the same.
+   */
   abort(reason: StopReason): void {
     const execution = this.execution;
+    const error = STOP_ERRORS[reason]();
+    if (!execution && this.host.row()) this.journal().cancelRunning(toErrorRecord(error, error.code), Date.now());
     this.drop();
-    execution?.abort(new TerminatedError(STOP_MESSAGES[reason]));
+    execution?.abort(error);
   }
 
   /** Forgets the execution and the journal's caches: the next drive replays from storage. */

@@ -21,6 +21,7 @@ type StepRow = {
   event_type: string | null;
   result: string | null;
   error: string | null;
+  sensitive: number | null;
 };
 
 type FinishedRow = Pick<StepRow, "seq" | "name" | "count" | "kind" | "status" | "attempts" | "started_at" | "result" | "error">;
@@ -86,11 +87,11 @@ export class SqlJournal implements JournalStore {
     if (this.saveAttemptRow(r)) return;
     this.attempting.delete(r.seq);
     this.sql.run(
-      `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at, finished_at, due_at, event_type, result, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at, finished_at, due_at, event_type, result, error, sensitive)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.seq, r.name, r.count, r.kind, r.status, r.attempts, r.startedAt,
       r.attemptStartedAt ?? null, r.finishedAt ?? null, r.dueAt ?? null, r.eventType ?? null,
-      r.result ?? null, r.error ? JSON.stringify(r.error) : null,
+      r.result ?? null, r.error ? JSON.stringify(r.error) : null, r.sensitive ? 1 : null,
     );
     if (r.dueAt !== undefined && TIMED.has(r.status)) {
       this.sql.run("INSERT OR REPLACE INTO timers (key, due_at) VALUES (?, ?)", `step:${r.seq}`, r.dueAt);
@@ -106,7 +107,7 @@ export class SqlJournal implements JournalStore {
    * record holds anything else, which the full row write then covers.
    */
   private saveAttemptRow(r: StepRecord): boolean {
-    if (r.kind !== "do" || r.dueAt !== undefined || r.error !== undefined) return false;
+    if (r.kind !== "do" || r.dueAt !== undefined || r.error !== undefined || r.sensitive) return false;
     if (r.status === "running") {
       if (r.result !== undefined || r.finishedAt !== undefined || this.timed.has(r.seq)) return false;
       this.sql.run(START_ATTEMPT, r.seq, r.name, r.count, r.attempts, r.startedAt, r.attemptStartedAt ?? null);
@@ -169,6 +170,19 @@ export class SqlJournal implements JournalStore {
   }
 
   /**
+   * Ends every attempt the journal holds as running, for a terminate, restart or
+   * delete that finds no execution in memory (the object was evicted mid-step):
+   * each becomes a failed attempt with `cause` and a cancelled step, as the engine
+   * journals the attempts it cuts off itself.
+   */
+  cancelRunning(cause: ErrorRecord, now: number): void {
+    for (const record of this.sql.all<StepRow>("SELECT * FROM steps WHERE status = 'running'").map(toRecord)) {
+      this.saveAttempt({ seq: record.seq, attempt: record.attempts, startedAt: record.attemptStartedAt ?? now, finishedAt: now, error: cause });
+      this.save({ ...record, status: "cancelled", finishedAt: now, error: { ...cause, step: { name: record.name, count: record.count } } });
+    }
+  }
+
+  /**
    * For a restart from step `seq` on: forgets the failed attempts of the steps from
    * there, and puts the events those steps took back in the inbox, in their order.
    */
@@ -207,10 +221,11 @@ function toRecord(row: StepRow): StepRecord {
   if (row.event_type !== null) record.eventType = row.event_type;
   if (row.result !== null) record.result = row.result;
   if (row.error !== null) record.error = JSON.parse(row.error) as ErrorRecord;
+  if (row.sensitive) record.sensitive = true;
   return record;
 }
 
 /** A finished row read without its times and timer columns, which a replay does not need. */
 function toFinishedRecord(row: FinishedRow): StepRecord {
-  return toRecord({ ...row, attempt_started_at: null, finished_at: null, due_at: null, event_type: null });
+  return toRecord({ ...row, attempt_started_at: null, finished_at: null, due_at: null, event_type: null, sensitive: null });
 }

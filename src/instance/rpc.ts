@@ -70,6 +70,13 @@ export interface StepView {
   name: string;
   count: number;
   kind: StepKind;
+  /**
+   * One of the journal's STEP_STATUSES: `running`, `retrying` (next attempt at
+   * `until`), `sleeping`, `waiting` (for an event or a child, until `until`),
+   * `completed`, `failed`, or `cancelled`: the attempt under way was cut off by a
+   * terminate, restart or delete, and `error` says which (code TERMINATED,
+   * RESTARTED or DELETED).
+   */
   status: StepStatus;
   attempts: number;
   startedAt: string;
@@ -77,7 +84,10 @@ export interface StepView {
   /** Next attempt, wake-up or event timeout. */
   until?: string;
   eventType?: string;
+  /** The step's result; left out for a step configured `sensitive: "output"`. */
   result?: unknown;
+  /** True for a step configured `sensitive: "output"`: its result is kept out of every view. */
+  sensitive?: boolean;
   error?: ErrorRecord;
   /** Failed attempts, oldest first. */
   failedAttempts?: AttemptView[];

@@ -99,6 +99,10 @@ const MIGRATIONS: readonly string[][] = [
     // For a step whose result an operator gave: who and when (JSON { by, at }).
     `ALTER TABLE steps ADD COLUMN resolved_by TEXT`,
   ],
+  [
+    // 1 for a step configured sensitive: "output": views leave its result out.
+    `ALTER TABLE steps ADD COLUMN sensitive INTEGER`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -140,7 +144,8 @@ const CURRENT = [
      event_type TEXT,
      result TEXT,
      error TEXT,
-     resolved_by TEXT
+     resolved_by TEXT,
+     sensitive INTEGER
    )`,
   `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
   `CREATE INDEX timers_due ON timers (due_at)`,

@@ -65,7 +65,9 @@ function toStepView(r: StepRecord, failed: AttemptRecord[] | undefined): StepVie
   if (r.finishedAt !== undefined) view.finishedAt = iso(r.finishedAt);
   if (r.dueAt !== undefined) view.until = iso(r.dueAt);
   if (r.eventType !== undefined) view.eventType = r.eventType;
-  if (r.result !== undefined) view.result = JSON.parse(r.result);
+  // A sensitive step's result stays in the journal for the workflow's replays, never in a view.
+  if (r.sensitive) view.sensitive = true;
+  else if (r.result !== undefined) view.result = JSON.parse(r.result);
   if (r.error !== undefined) view.error = r.error;
   if (failed?.length) {
     view.failedAttempts = failed.map((a) => ({

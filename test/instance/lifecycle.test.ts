@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { api, indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { api, crash, indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 const post = (id: string, action: string, json?: unknown) =>
   api(`/api/instances/${id}/${action}`, { method: "POST", ...(json !== undefined && { json }) });
@@ -78,7 +78,7 @@ suite("pause and resume", () => {
 });
 
 suite("terminate", () => {
-  it("aborts the running step's signal, discards its late result and clears timers", async () => {
+  it("aborts the running step's signal, journals it cancelled with its cause, discards its late result and clears timers", async () => {
     const id = await startHeld("terminate");
     await ok(await post(id, "terminate"), "terminated");
     expect(effects(`${id}/held-aborted`)).toBe(1);
@@ -86,13 +86,29 @@ suite("terminate", () => {
     await sleep(200);
     const view = await read(id);
     expect(view.status).toBe("terminated");
-    expect(view.steps[0]?.status).toBe("running");
     expect(view.steps).toHaveLength(1);
+    // Not "running" for ever: the attempt ended when the instance was terminated, and says so.
+    const [step] = view.steps;
+    expect(step).toMatchObject({ status: "cancelled", attempts: 1, error: { code: "TERMINATED", step: { name: step!.name, count: 1 } } });
+    expect(step!.finishedAt).toBeDefined();
+    expect(step!.result).toBeUndefined();
+    expect(step!.failedAttempts).toEqual([expect.objectContaining({ attempt: 1, error: expect.objectContaining({ code: "TERMINATED" }) })]);
     expect(effects(`${id}/after nap`)).toBe(0);
     await runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => {
       expect(state.storage.sql.exec("SELECT key FROM timers WHERE key LIKE 'step:%'").toArray()).toEqual([]);
     });
     await waitForIndex(id, (row) => row?.status === "terminated", "terminated");
+  });
+
+  it("journals a step cancelled when the object lost its memory mid-step and no execution is there", async () => {
+    const id = await startHeld("terminate-evicted");
+    await crash(id);
+    await ok(await post(id, "terminate"), "terminated");
+    const view = await read(id);
+    expect(view.steps).toHaveLength(1);
+    expect(view.steps[0]).toMatchObject({ status: "cancelled", error: { code: "TERMINATED" } });
+    expect(view.steps[0]!.failedAttempts).toEqual([expect.objectContaining({ attempt: 1, error: expect.objectContaining({ code: "TERMINATED" }) })]);
+    switches.set(`${id}/release`, true);
   });
 
   it("terminates a waiting instance; it takes no more events", async () => {
