@@ -87,10 +87,10 @@ export class Runner {
       case "clearStepTimers":
         return timers.clearSteps();
       case "rewind":
-        sql.run("DELETE FROM steps WHERE seq >= ?", effect.fromSeq);
-        timers.clearSteps(effect.fromSeq);
         // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
         driver.journal().rewind(effect.fromSeq);
+        sql.run("DELETE FROM steps WHERE seq >= ?", effect.fromSeq);
+        timers.clearSteps(effect.fromSeq);
         driver.drop();
         return;
       default:
