@@ -169,6 +169,7 @@ export class WorkflowInstance extends DurableObject<Env> {
    * read-only access, the webhook tokens it minted are redacted wherever they show.
    */
   async read(options: ReadOptions = {}): Promise<InstanceView | null> {
+    this.checkDeploymentNow();
     const row = this.rows.get();
     if (!row) return null;
     const journal = this.driver.journal();
@@ -183,6 +184,24 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
     if (options.access === "readonly") view = redactTokens(view, journal.webhookTokens());
     return view;
+  }
+
+  /**
+   * Whether this deployment registers the instance's workflow: an open instance whose
+   * workflow is missing says so (it waits for a deployment) at once, rather than when
+   * it next wakes. Asked by the Worker's sweep after a deploy, and by every read.
+   */
+  async checkDeployment(): Promise<void> {
+    await this.checkDeploymentNow();
+  }
+
+  private checkDeploymentNow(): Promise<void> | undefined {
+    const row = this.rows.get();
+    if (!row || !["queued", "running", "waiting"].includes(row.status)) return undefined;
+    const waitsForDeployment = row.status === "waiting" && row.waiting_for?.includes('"kind":"deployment"') === true;
+    // Registered again: go on now rather than at the next look.
+    if (this.definition(row.workflow)) return waitsForDeployment ? this.apply({ kind: "registryDue" }).done : undefined;
+    return waitsForDeployment ? undefined : this.apply({ kind: "workflowMissing", workflow: row.workflow }).done;
   }
 
   /** A page of the instance's steps, oldest first, going back from `before`. */
