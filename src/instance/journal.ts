@@ -220,6 +220,29 @@ export class SqlJournal implements JournalStore {
     return { records, omitted, total, attempts, attemptTotals, ...(first !== undefined && first > 0 && { olderBefore: first }) };
   }
 
+  /** The position of the step called `name` for the `count`th time, if the journal has it. */
+  findStep(name: string, count: number): number | undefined {
+    return this.sql.one<{ seq: number }>("SELECT seq FROM steps WHERE name = ? AND count = ?", name, count)?.seq;
+  }
+
+  /**
+   * For a restart from position `seq`: forgets the steps from there, their failed
+   * attempts and their timers, and puts the events they took back in the inbox.
+   */
+  discardFrom(seq: number): void {
+    this.rewind(seq);
+    this.sql.run("DELETE FROM steps WHERE seq >= ?", seq);
+    this.sql.run("DELETE FROM timers WHERE key LIKE 'step:%' AND CAST(substr(key, 6) AS INTEGER) >= ?", seq);
+    for (const timed of [...this.timed]) if (timed >= seq) this.timed.delete(timed);
+  }
+
+  /** Ids of the children the instance still waits for. */
+  runningChildren(): string[] {
+    return this.sql
+      .all<{ event_type: string }>("SELECT event_type FROM steps WHERE kind = 'child' AND status = 'waiting'")
+      .map((row) => row.event_type.slice(CHILD_EVENT_PREFIX.length));
+  }
+
   /** One step's record, whole. */
   step(seq: number): StepRecord | undefined {
     const row = this.sql.one<StepRow>("SELECT * FROM steps WHERE seq = ?", seq);
@@ -268,7 +291,7 @@ export class SqlJournal implements JournalStore {
    * For a restart from step `seq` on: forgets the failed attempts of the steps from
    * there, and puts the events those steps took back in the inbox, in their order.
    */
-  rewind(seq: number): void {
+  private rewind(seq: number): void {
     if (this.has("attempts")) this.sql.run("DELETE FROM attempts WHERE seq >= ?", seq);
     if (!this.has("inbox")) return;
     // A payload taken by a step.waitForEvent lives in the step's result: put it back first.

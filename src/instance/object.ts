@@ -287,9 +287,9 @@ export class WorkflowInstance extends DurableObject<Env> {
     let fromSeq = 0;
     if (request.fromStep && this.rows.get()) {
       const step = { name: request.fromStep.name, count: request.fromStep.count ?? 1 };
-      const found = this.sql.one<{ seq: number }>("SELECT seq FROM steps WHERE name = ? AND count = ?", step.name, step.count);
-      if (!found) return { ok: false, code: "STEP_NOT_FOUND", step };
-      fromSeq = found.seq;
+      const found = this.driver.journal().findStep(step.name, step.count);
+      if (found === undefined) return { ok: false, code: "STEP_NOT_FOUND", step };
+      fromSeq = found;
     }
     return this.act({ kind: "restart", fromSeq });
   }
