@@ -45,6 +45,18 @@ export const MAX_HOOK_TOKEN_LENGTH = 2_000;
 /** Largest JSON text a step may return (UTF-8 bytes). The step fails with `STEP_RESULT_TOO_LARGE`. */
 export const MAX_STEP_RESULT_BYTES = 1 * MiB;
 
+/**
+ * Named events (`POST /api/events`, provider webhooks) that a correlation key holds
+ * for waits not registered yet, at most: as many, and as many bytes of data, as an
+ * instance's inbox takes. Over either: 429 `EVENT_BUFFER_FULL`, nothing stored.
+ */
+export const MAX_EVENT_BUFFER_EVENTS = 1_000;
+export const MAX_EVENT_BUFFER_BYTES = 16 * MiB;
+/** How long a correlation key remembers an event's id (a repeat is a duplicate) and keeps an event no wait took. */
+export const EVENT_DEDUPE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+/** Correlation keys (`key`, `match.equals` as text) and match fields: at most this many characters. 422 `INVALID_INPUT`. */
+export const MAX_CORRELATION_KEY_LENGTH = 200;
+
 // The inbox's bounds (MAX_INBOX_EVENTS, MAX_INBOX_BYTES), the step result's nesting
 // (MAX_JSON_DEPTH) and the page of steps in an instance's view (STEPS_PAGE_SIZE) are
 // enforced by the instance: TODO(#13) define them here with it.
