@@ -104,7 +104,9 @@ export class Correlation extends DurableObject<Env> {
         if (target.action === "deliver") this.sql.run("DELETE FROM registrations WHERE instance_id = ? AND slot = ?", target.instanceId, target.slot);
       }
     });
-    await this.flush();
+    // Nothing to deliver: only the dedupe window needs the alarm.
+    if (targets.size === 0) await this.scheduleAlarm();
+    else await this.flush();
     return { ok: true, duplicate: false, delivered: targets.size, buffered };
   }
 
@@ -251,6 +253,6 @@ export class Correlation extends DurableObject<Env> {
     if (candidates.length === 0) return this.ctx.storage.deleteAlarm();
     const at = Math.min(...candidates);
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at || current < Date.now()) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
   }
 }
