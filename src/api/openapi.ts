@@ -13,7 +13,7 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../env.js";
-import { EventPublished } from "../events/schemas.js";
+import { EventIgnored, EventPublished } from "../events/schemas.js";
 import { PROVIDER_CODES } from "../hooks/providers/route.js";
 import { HOOK_CODES } from "../hooks/route.js";
 import { API_CODES, CODES, type HttpCode } from "../lib/codes.js";
@@ -142,7 +142,7 @@ function describeProviders(app: Api): void {
       body: { required: true, content: { "application/json": { schema: z.unknown() } } },
     },
     responses: {
-      202: json(EventPublished, "Accepted: the delivery became an event (or was a duplicate, or one the provider ignores)"),
+      202: json(z.union([EventPublished, EventIgnored]), "Accepted: the delivery became an event (or was a duplicate), or is one the provider's configuration ignores"),
       ...problemAnswers(PROVIDER_CODES),
     },
   });

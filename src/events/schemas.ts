@@ -43,3 +43,6 @@ export const EventPublished = z
   })
   .meta({ id: "EventPublished" });
 
+
+/** A provider's delivery that its configuration reads as no event (GitHub's ping): accepted, nothing done. */
+export const EventIgnored = z.object({ accepted: z.literal(true), ignored: z.literal(true) }).meta({ id: "EventIgnored" });
