@@ -2,8 +2,10 @@
  * Named events (`POST /api/events`): correlated waits, the buffer of a key,
  * triggers and cancelOn, each through the API in workerd.
  */
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, read, start, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
+import { createClient } from "../../src/client/index.js";
+import { TOKENS, api, read, start, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
 import { effects } from "../fixtures/effects.js";
 import { correlation, publish } from "./helpers.js";
 
@@ -133,5 +135,18 @@ describe("cancelOn", () => {
     // Gone from the key once an event finds the instance finished.
     await publish({ name: "test.order.cancelled", key: mine, data: { orderId: mine } });
     await expect.poll(async () => (await correlation("test.order.cancelled", mine).state()).registrations).toEqual([]);
+  });
+});
+
+describe("the typed client", () => {
+  it("publishes a named event that wakes the wait for its key", async () => {
+    const client = createClient({ baseUrl: "http://cairn.test", token: TOKENS.full, fetch: (request) => SELF.fetch(request) });
+    const id = uniqueId("client");
+    await start("test-correlated", { id, input: { orderId: id } });
+    await waiting(id);
+    const published = await client.publish({ name: "test.paid", key: id, id: `client-${id}`, data: { orderId: id, amount: 7 } });
+    expect(published).toMatchObject({ accepted: true, duplicate: false, delivered: 1 });
+    expect((await waitForStatus(id, "completed")).output).toEqual([{ id: `client-${id}`, amount: 7 }]);
+    await expect(client.publish({ name: "bad name" })).rejects.toMatchObject({ code: "INVALID_INPUT" });
   });
 });
