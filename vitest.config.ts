@@ -27,6 +27,9 @@ export default defineConfig({
           API_TOKEN_READONLY: "test-readonly-token",
           WEBHOOK_SECRET: "test-webhook-secret",
           // A provider's Standard Webhooks secrets during a rotation: the old and the new.
+          // Provider webhooks (workflows/providers.ts): Stripe during a secret roll (old and new), GitHub with one.
+          STRIPE_WEBHOOK_SECRET: "whsec_test_old_secret whsec_test_new_secret",
+          GITHUB_WEBHOOK_SECRET: "github-test-secret",
           TEST_PROVIDER_SECRET: `whsec_${Buffer.from("old-provider-secret").toString("base64")} whsec_${Buffer.from("new-provider-secret").toString("base64")}`,
         },
       },

@@ -5,11 +5,13 @@
  * binding (a service binding whose props name the workflow).
  */
 import { workflows } from "../workflows/index.js";
+import { providers } from "../workflows/providers.js";
 import { workflowEntrypoint } from "./compat/service.js";
 import { createWorker } from "./worker.js";
 
+export { Correlation } from "./events/correlation.js";
 export { ConcurrencyGate } from "./flow/gate.js";
 export { Schedule } from "./flow/schedule.js";
 export { WorkflowInstance } from "./instance/object.js";
 export const CairnWorkflow = workflowEntrypoint(workflows);
-export default createWorker(workflows);
+export default createWorker(workflows, providers);

@@ -7,10 +7,11 @@ import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
 import { ensureDeclaredSchedules } from "./flow/declared.js";
 import { sweepUnregistered } from "./flow/deployment.js";
+import type { Providers } from "./hooks/providers/provider.js";
 import type { WorkflowRegistry } from "./workflow.js";
 
-export function createWorker(registry: WorkflowRegistry) {
-  const app = createApp(registry);
+export function createWorker(registry: WorkflowRegistry, providers: Providers = {}) {
+  const app = createApp(registry, providers);
   // Once per isolate, on its first request: declared schedules exist even where cron triggers do not run (local dev).
   let declared: Promise<void> | undefined;
   return {

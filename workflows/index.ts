@@ -6,6 +6,7 @@
 import { registry } from "../src/workflow.js";
 import agentReview from "./agent-review.js";
 import approval from "./approval.js";
+import checkout from "./checkout.js";
 import customerSync from "./customer-sync.js";
 import nightlyReport from "./nightly-report.js";
 import orderFulfilment from "./order-fulfilment.js";
@@ -22,4 +23,5 @@ export const workflows = registry(
   regionalReport,
   customerSync,
   orderSaga,
+  checkout,
 );

@@ -9,6 +9,9 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { secureHeaders } from "hono/secure-headers";
 import { dashboardRoutes } from "../dashboard/routes.js";
+import { eventRoutes } from "../events/route.js";
+import type { Providers } from "../hooks/providers/provider.js";
+import { providerRoutes } from "../hooks/providers/route.js";
 import { hookRoutes } from "../hooks/route.js";
 import { MAX_BODY_BYTES } from "../lib/bounds.js";
 import type { WorkflowRegistry } from "../workflow.js";
@@ -26,7 +29,8 @@ import { workflowRoutes } from "./workflows.js";
 
 export { MAX_BODY_BYTES };
 
-export function createApp(workflows: WorkflowRegistry) {
+/** `providers`: the webhook providers served at `/hooks/providers/:name` (workflows/providers.ts). */
+export function createApp(workflows: WorkflowRegistry, providers: Providers = {}) {
   const app = newApi();
 
   // Every answer, dashboard pages first of all: never framed (clickjacking), never sniffed as another type, no referrer leaves the site.
@@ -50,9 +54,11 @@ export function createApp(workflows: WorkflowRegistry) {
   );
 
   workflowRoutes(app, workflows);
+  app.route("/", providerRoutes(workflows, providers));
   app.route("/", hookRoutes());
   searchRoutes(app);
   instanceRoutes(app);
+  eventRoutes(app, workflows);
   journalRoutes(app);
   forkRoutes(app, workflows);
   resolveRoutes(app);

@@ -13,6 +13,8 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { Env } from "../env.js";
+import { EventIgnored, EventPublished } from "../events/schemas.js";
+import { PROVIDER_CODES } from "../hooks/providers/route.js";
 import { HOOK_CODES } from "../hooks/route.js";
 import { API_CODES, CODES, type HttpCode } from "../lib/codes.js";
 import type { Access } from "./auth.js";
@@ -120,9 +122,36 @@ function describeHooks(app: Api): void {
   });
 }
 
+/** The provider door is served by `src/hooks/providers/route.ts`; described here with the other doors. */
+function describeProviders(app: Api): void {
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/hooks/providers/{name}",
+    tags: ["Webhooks"],
+    summary: "Deliver a provider's webhook",
+    description:
+      "One endpoint per provider configured in `workflows/providers.ts` (Stripe, GitHub, any Standard Webhooks sender). No API token: the provider's signature is verified first, and a delivery refused (bad signature, stale timestamp) stores nothing. A verified delivery becomes a named event, as `POST /api/events` publishes it; a repeated event id answers 202 with `duplicate: true` and changes nothing.",
+    security: [],
+    request: {
+      params: z.object({ name: z.string().meta({ description: "The provider's name in `workflows/providers.ts`, e.g. `stripe`" }) }),
+      headers: z.object({
+        "stripe-signature": z.string().optional().meta({ description: "Stripe: `t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>`" }),
+        "x-hub-signature-256": z.string().optional().meta({ description: "GitHub: `sha256=<hex HMAC-SHA256 of the body>`" }),
+        "webhook-signature": z.string().optional().meta({ description: "Standard Webhooks: with `webhook-id` and `webhook-timestamp`" }),
+      }),
+      body: { required: true, content: { "application/json": { schema: z.unknown() } } },
+    },
+    responses: {
+      202: json(z.union([EventPublished, EventIgnored]), "Accepted: the delivery became an event (or was a duplicate), or is one the provider's configuration ignores"),
+      ...problemAnswers(PROVIDER_CODES),
+    },
+  });
+}
+
 /** Serves the document at `/openapi.json` (public: it describes shapes, never data). */
 export function serveDocument(app: Api): void {
   describeHooks(app);
+  describeProviders(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
@@ -164,7 +193,8 @@ export function document(app: Api) {
       { name: "Instances", description: "One instance: read it, send it events, operate it" },
       { name: "Search", description: "List, search and count instances (the D1 index)" },
       { name: "Schedules", description: "Start instances on a cron schedule" },
-      { name: "Webhooks", description: "Signed callback URLs" },
+      { name: "Events", description: "Named events: triggers, correlation, provider webhooks" },
+      { name: "Webhooks", description: "Signed callback URLs, and providers' webhooks at one endpoint each" },
       { name: "Reference", description: "This description" },
     ],
   });

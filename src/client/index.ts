@@ -144,6 +144,17 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
       return (await call<T.EventAccepted>("POST", `/api/instances/${idOf(ref)}/events`, event)).body;
     },
 
+    /**
+     * Publishes a named event: it starts the workflows that declare it as a trigger
+     * and, with a `key`, reaches the waits that match it (`step.waitForEvent` with
+     * `match`). A repeated `id` starts and delivers nothing more (`duplicate: true`).
+     *
+     * @example await cairn.publish({ name: "order.paid", key: "o-17", id: "pay-981", data: { orderId: "o-17" } });
+     */
+    async publish<Data>(event: T.PublishOptions<Data>): Promise<T.EventPublished> {
+      return (await call<T.EventPublished>("POST", "/api/events", event)).body;
+    },
+
     pause: (ref: T.InstanceRef) => lifecycle("pause")(ref),
     resume: (ref: T.InstanceRef) => lifecycle("resume")(ref),
     /** With `rollback: true`, the rollbacks of completed steps run first. */

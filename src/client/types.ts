@@ -9,6 +9,7 @@ import type { WorkflowDefinition } from "../engine/types.js";
 import type * as schemas from "../api/responses.js";
 import type * as scheduleSchemas from "../api/schedules.js";
 import type * as forkSchemas from "../api/fork.js";
+import type * as eventSchemas from "../events/schemas.js";
 
 export type { Status };
 export type { JournalDocument, JournalPage } from "../journal/format.js";
@@ -32,6 +33,7 @@ export type Stats = z.output<typeof schemas.Stats>;
 export type WorkflowInfo = z.output<typeof schemas.WorkflowList>["workflows"][number];
 export type EventAccepted = z.output<typeof schemas.EventAccepted>;
 export type LifecycleAnswer = z.output<typeof schemas.LifecycleAnswer>;
+export type EventPublished = z.output<typeof eventSchemas.EventPublished>;
 export type Schedule = z.output<typeof scheduleSchemas.Schedule>;
 /** A schedule to create, or to put in place of the one with the same `id`. */
 export type ScheduleRequest = z.input<typeof scheduleSchemas.scheduleBody>;
@@ -86,6 +88,16 @@ export interface SendEventOptions<Payload = unknown> {
   payload?: Payload;
   /** Deduplicates: an event with an id already accepted is accepted once. */
   id?: string;
+}
+
+export interface PublishOptions<Data = unknown> {
+  /** The event's name, e.g. "order.created". */
+  name: string;
+  data?: Data;
+  /** Deduplicates: the same id again starts and delivers nothing more. */
+  id?: string;
+  /** The correlation key waits match on (`match.equals`), e.g. the order id. */
+  key?: string;
 }
 
 export interface WaitOptions {

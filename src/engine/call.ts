@@ -14,6 +14,7 @@
 import { InvalidStepError, JournaledError, NonDeterministicError, type ErrorRecord } from "./errors.js";
 import type { Clock, InstanceInput, Services } from "./host.js";
 import type { InboxEvent, JournalStore, StepKind, StepRecord } from "./journal.js";
+import type { EventMatch } from "./match.js";
 import type { RetryPolicy, StepConfig } from "./retry.js";
 import type { DoOptions } from "./types.js";
 
@@ -59,7 +60,7 @@ export interface Engine {
   save(record: StepRecord): void;
   /** Every journal write goes through here: a failing store stops the execution (see Execution). */
   write<T>(body: (store: JournalStore) => T): T;
-  takeEvent(type: string, seq: number): InboxEvent | undefined;
+  takeEvent(type: string, seq: number, match?: EventMatch): InboxEvent | undefined;
   /** Parks a call until `wake(now)` returns true; the engine calls it when `record.dueAt` comes, or on poll. */
   block(record: StepRecord, wake: (now: number) => boolean): void;
   /** Takes a parked call out; false when it was not parked (any more). */

@@ -203,7 +203,7 @@ export class Execution {
       },
       save: (record) => this.save(record),
       write: (body) => this.write(() => body(this.store)),
-      takeEvent: (type, seq) => this.write(() => this.store.takeEvent(type, seq)),
+      takeEvent: (type, seq, match) => this.write(() => this.store.takeEvent(type, seq, match)),
       block: (record, wake) => this.waits.add(record, wake),
       unblock: (seq) => this.waits.remove(seq),
       busy: () => this.activity.begin(),

@@ -3,6 +3,7 @@
  * kit): the clock it reads, the outcome it reports, and the services it borrows.
  */
 import type { ErrorRecord } from "./errors.js";
+import type { EventMatch } from "./match.js";
 import type { WaitingFor } from "./status.js";
 
 /** Time as the engine sees it; the Durable Object passes the real clock, tests a virtual one. */
@@ -54,10 +55,30 @@ export interface ChildFinished {
 
 export const CHILD_EVENT_PREFIX = "cairn.child:";
 
+/**
+ * A step call waiting for an event by correlation: where events of `name` whose
+ * key is `key` (and whose `match.field` holds `match.equals`) find it. `seq` tells
+ * the waits of one instance apart.
+ */
+export interface CorrelatedWait {
+  seq: number;
+  name: string;
+  key: string;
+  match: EventMatch;
+}
+
 /** What the host lends the engine: starting children, signing webhook URLs (its secret and public URL), and for tests, mocks. */
 export interface Services {
   startChild?(child: ChildStart): Promise<void>;
   mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
+  /**
+   * Registers a correlated wait where incoming events find it, after its record is
+   * journaled (idempotent: a replay registers again). A rejection stops the drive,
+   * which the host replays later.
+   */
+  correlate?(wait: CorrelatedWait): Promise<void>;
+  /** The correlated wait ended (its event came, or it timed out): events are no longer sent to it. */
+  uncorrelate?(wait: CorrelatedWait): Promise<void>;
   /** For tests: answer an attempt of a step instead of running its function. */
   mockStep?(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined;
 }

@@ -6,6 +6,7 @@ export * from "./host.js";
 export { childIdFor } from "./records.js";
 export * from "./journal.js";
 export * from "./lifecycle/index.js";
+export * from "./match.js";
 export * from "./retry.js";
 export * from "./serialize.js";
 export * from "./status.js";

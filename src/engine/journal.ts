@@ -7,6 +7,7 @@
  * write the engine makes between two awaits as one transaction.
  */
 import type { ErrorRecord } from "./errors.js";
+import { matchesPayload, type EventMatch } from "./match.js";
 
 export const STEP_KINDS = ["do", "sleep", "event", "webhook", "patch", "child", "rollback"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
@@ -83,9 +84,10 @@ export interface JournalStore {
   saveAttempt(attempt: AttemptRecord): void;
   /**
    * Remove and return the oldest unconsumed event of `type` from the inbox,
-   * marking it consumed by step `seq`; an event is consumed at most once.
+   * marking it consumed by step `seq`; an event is consumed at most once. With
+   * `match`, the oldest of that type whose payload matches (src/engine/match.ts).
    */
-  takeEvent(type: string, seq: number): InboxEvent | undefined;
+  takeEvent(type: string, seq: number, match?: EventMatch): InboxEvent | undefined;
 }
 
 /** A store in memory: for unit tests, the test kit and anywhere no storage is needed. */
@@ -103,8 +105,8 @@ export class MemoryJournal implements JournalStore {
   saveAttempt(attempt: AttemptRecord): void {
     this.attempts.push(structuredClone(attempt));
   }
-  takeEvent(type: string, seq: number): InboxEvent | undefined {
-    const event = this.inbox.find((e) => e.type === type && e.consumedBy === undefined);
+  takeEvent(type: string, seq: number, match?: EventMatch): InboxEvent | undefined {
+    const event = this.inbox.find((e) => e.type === type && e.consumedBy === undefined && (!match || matchesPayload(e.payload, match)));
     if (!event) return undefined;
     event.consumedBy = seq;
     const { consumedBy: _, ...delivered } = event;

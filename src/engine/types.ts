@@ -3,6 +3,7 @@
  * Workflows' `WorkflowStep` so that a Cloudflare workflow ports by changing its import.
  */
 import type { Duration } from "./durations.js";
+import type { EventMatch, MatchValue } from "./match.js";
 import type { ResolvedStepConfig, StepConfig } from "./retry.js";
 
 /** What `run` receives as its first argument. */
@@ -40,6 +41,34 @@ export interface WaitForEventOptions {
   type: string;
   /** Default 24 hours. When it passes, `waitForEvent` throws an error with code `EVENT_TIMEOUT`. */
   timeout?: Duration | string;
+  /**
+   * Wait by correlation: the first event of `type` whose `field` holds `equals`,
+   * published to `POST /api/events` (or by a provider's webhook) with the key
+   * `String(equals)`, reaches this call without naming the instance. `field` is a
+   * dotted path into the event `{ name, id, data }`. Events published before the
+   * call wait for it in the correlation object of their key.
+   *
+   * @example await step.waitForEvent("paid", { type: "payment_intent.succeeded", match: { field: "data.id", equals: intent.id } })
+   */
+  match?: EventMatch;
+}
+
+/** A workflow started by a named event (`POST /api/events`, or a provider's webhook). */
+export interface EventTrigger<Input = unknown> {
+  /** The event's name, e.g. "order.created". */
+  event: string;
+  /** Starts only for events whose data passes; the data becomes the instance's input. */
+  filter?: (data: Input) => boolean;
+}
+
+/** An event that terminates a running instance of the workflow that declares it. */
+export interface CancelOn<Input = unknown> {
+  /** The event's name, e.g. "order.cancelled". */
+  event: string;
+  /** Which events: those whose `field` holds the value `equals(input)` gives for this instance. */
+  match: { field: string; equals: (input: Input) => MatchValue };
+  /** Run the rollbacks of completed steps before ending terminated. Default false. */
+  rollback?: boolean;
 }
 
 /** Options of `step.webhook`. */
@@ -207,5 +236,20 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
    * @example inbox: { maxEvents: 50_000, maxBytes: 64 * 1024 * 1024 }
    */
   inbox?: { maxEvents?: number; maxBytes?: number };
+  /**
+   * Named events that start an instance each (`POST /api/events`, provider webhooks),
+   * with the event's data as input. The instance id is derived from the event id and
+   * the workflow, so an event published twice starts one instance.
+   *
+   * @example triggers: [{ event: "order.created", filter: (order) => order.total > 0 }]
+   */
+  triggers?: EventTrigger<Input>[];
+  /**
+   * Named events that terminate a running instance: registered when the instance is
+   * created, with the key `equals(input)`.
+   *
+   * @example cancelOn: [{ event: "order.cancelled", match: { field: "data.orderId", equals: (input) => input.orderId }, rollback: true }]
+   */
+  cancelOn?: CancelOn<Input>[];
   run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
 }

@@ -9,7 +9,8 @@
 /** Deliveries older or newer than this are refused, as the scheme recommends. */
 export const TOLERANCE_SECONDS = 5 * 60;
 
-export type Verification = { ok: true; id: string } | { ok: false; reason: string };
+/** `stale`: the timestamp is too far from now (an old delivery replayed, or a clock off). */
+export type Verification = { ok: true; id: string } | { ok: false; stale?: true; reason: string };
 
 function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
   const encoded = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : null;
@@ -37,7 +38,7 @@ export async function verifyStandardWebhook(
   const signatures = headers.get("webhook-signature");
   if (!id || !timestamp || !signatures) return { ok: false, reason: "webhook-id, webhook-timestamp and webhook-signature headers are required" };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "webhook-timestamp is not a unix time in seconds" };
-  if (Math.abs(nowMs / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) return { ok: false, reason: "webhook-timestamp is more than 5 minutes away from now" };
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > TOLERANCE_SECONDS) return { ok: false, stale: true, reason: "webhook-timestamp is more than 5 minutes away from now" };
 
   const prefix = new TextEncoder().encode(`${id}.${timestamp}.`);
   const signed = new Uint8Array(prefix.byteLength + rawBody.byteLength);

@@ -3,7 +3,7 @@
  * the object's alarm is computed from. A step record that waits (retry backoff,
  * sleep, event timeout) owns the timer `step:<seq>`.
  */
-import { CHILD_EVENT_PREFIX, type AttemptRecord, type ErrorRecord, type InboxEvent, type JournalStore, type StepKind, type StepRecord, type StepStatus } from "../engine/index.js";
+import { CHILD_EVENT_PREFIX, matchesPayload, type AttemptRecord, type ErrorRecord, type EventMatch, type InboxEvent, type JournalStore, type StepKind, type StepRecord, type StepStatus } from "../engine/index.js";
 import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
 
@@ -38,6 +38,9 @@ export interface ViewPage {
 }
 
 type FinishedRow = Pick<StepRow, "seq" | "name" | "count" | "kind" | "status" | "attempts" | "started_at" | "result" | "error">;
+
+type InboxRow = { position: number; id: string; type: string; payload: string | null; received_at: number };
+const PENDING_OF_TYPE = "SELECT position, id, type, payload, received_at FROM inbox WHERE type = ? AND consumed_by IS NULL ORDER BY position";
 
 type AttemptRow = { seq: number; attempt: number; started_at: number; finished_at: number; error: string };
 
@@ -140,18 +143,23 @@ export class SqlJournal implements JournalStore {
     );
   }
 
-  takeEvent(type: string, seq: number): InboxEvent | undefined {
+  takeEvent(type: string, seq: number, match?: EventMatch): InboxEvent | undefined {
     if (!this.has("inbox")) return undefined;
-    const row = this.sql.one<{ position: number; id: string; type: string; payload: string | null; received_at: number }>(
-      "SELECT position, id, type, payload, received_at FROM inbox WHERE type = ? AND consumed_by IS NULL ORDER BY position LIMIT 1",
-      type,
-    );
+    const row = match ? this.firstMatching(type, match) : this.sql.one<InboxRow>(`${PENDING_OF_TYPE} LIMIT 1`, type);
     if (!row) return undefined;
     // The payload is kept once: a step.waitForEvent journals it in its result. A
     // child's outcome stays whole: a restart that re-runs the step.child needs it.
     if (type.startsWith(CHILD_EVENT_PREFIX)) this.sql.run("UPDATE inbox SET consumed_by = ? WHERE position = ?", seq, row.position);
     else this.sql.run("UPDATE inbox SET consumed_by = ?, payload = NULL WHERE position = ?", seq, row.position);
     return { id: row.id, type: row.type, timestamp: row.received_at, ...(row.payload !== null && { payload: row.payload }) };
+  }
+
+  /** The oldest pending event of `type` whose payload matches (a correlated wait). */
+  private firstMatching(type: string, match: EventMatch): InboxRow | undefined {
+    for (const row of this.sql.each<InboxRow>(PENDING_OF_TYPE, type)) {
+      if (matchesPayload(row.payload ?? undefined, match)) return row;
+    }
+    return undefined;
   }
 
   /** Adds an event to the inbox; false when an event with this id was received before. */

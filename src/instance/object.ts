@@ -42,6 +42,7 @@ import type {
   StepsPage,
   StepView,
 } from "./rpc.js";
+import { registerCancels } from "./correlate.js";
 import { servicesFor } from "./services.js";
 import { Runner, type Applied } from "./runner.js";
 import { gateName, gateStub } from "./slots.js";
@@ -148,10 +149,13 @@ export class WorkflowInstance extends DurableObject<Env> {
    * (for a fork) writes more in the same transaction and returns the row as written.
    */
   async create(request: CreateRequest, prepare?: (row: InstanceRow, journal: SqlJournal) => InstanceRow): Promise<CreateResult> {
-    const existing = this.rows.get();
-    if (existing) {
-      if (existing.workflow !== request.workflow) return { ok: false, code: "INSTANCE_EXISTS", workflow: existing.workflow };
-      return { ok: true, created: false, instance: summary(existing) };
+    const known = this.known(request);
+    if (known) return known;
+    if (this.definition(request.workflow)?.cancelOn?.length) {
+      // Registered before the instance exists, so that no cancelling event can miss it (correlate.ts).
+      await registerCancels(this.env, this.definition(request.workflow), request.id, request.input);
+      const raced = this.known(request);
+      if (raced) return raced;
     }
     let created: InstanceRow | undefined;
     const { done } = this.apply({ kind: "create" }, request.workflow, () => {
@@ -161,6 +165,14 @@ export class WorkflowInstance extends DurableObject<Env> {
     });
     await done;
     return { ok: true, created: true, instance: summary(created!) };
+  }
+
+  /** The answer to a create when an instance is here already. */
+  private known(request: CreateRequest): CreateResult | undefined {
+    const existing = this.rows.get();
+    if (!existing) return undefined;
+    if (existing.workflow !== request.workflow) return { ok: false, code: "INSTANCE_EXISTS", workflow: existing.workflow };
+    return { ok: true, created: false, instance: summary(existing) };
   }
 
   /**

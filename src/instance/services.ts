@@ -6,6 +6,7 @@ import { NonRetryableError, type Services } from "../engine/index.js";
 import type { Env } from "../env.js";
 import { signHookToken } from "../hooks/token.js";
 import type { WorkflowRegistry } from "../workflow.js";
+import { correlationServices } from "./correlate.js";
 import { startChild } from "./family.js";
 import type { InstanceRow } from "./view.js";
 
@@ -13,6 +14,7 @@ export function servicesFor(env: Env, registry: WorkflowRegistry, row: InstanceR
   return {
     mintWebhook: (claims) => mintWebhook(env, row, claims),
     startChild: (child) => startChild(env, registry, row, child),
+    ...correlationServices(env, row.id),
   };
 }
 

@@ -62,3 +62,15 @@ export const STEPS_PAGE_SIZE = 200;
 export const VIEW_VALUE_MAX_BYTES = 64 * 1024;
 /** Failed attempts shown per step in a view: the newest. */
 export const VIEW_ATTEMPTS_PER_STEP = 20;
+
+/**
+ * Named events (`POST /api/events`, provider webhooks) that a correlation key holds
+ * for waits not registered yet, at most: as many, and as many bytes of data, as an
+ * instance's inbox takes. Over either: 429 `EVENT_BUFFER_FULL`, nothing stored.
+ */
+export const MAX_EVENT_BUFFER_EVENTS = MAX_INBOX_EVENTS;
+export const MAX_EVENT_BUFFER_BYTES = MAX_INBOX_BYTES;
+/** How long a correlation key remembers an event's id (a repeat is a duplicate) and keeps an event no wait took. */
+export const EVENT_DEDUPE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+/** Correlation keys (`key`, `match.equals` as text) and match fields: at most this many characters. 422 `INVALID_INPUT`. */
+export const MAX_CORRELATION_KEY_LENGTH = 200;

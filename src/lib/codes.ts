@@ -87,6 +87,7 @@ export const CODES = {
   STEP_NOT_FOUND: { where: "api", status: 422, title: "No such step", meaning: "a restart, fork or resolve of a step the journal does not have" },
   FORK_TOO_LARGE: { where: "api", status: 422, title: "Fork too large", meaning: "the journal before the fork's step holds more results than one fork copies (16 MiB); fork from an earlier step" },
   STEP_NOT_RESOLVABLE: { where: "api", status: 422, title: "Step cannot be resolved", meaning: "the step is not a `step.do` that failed the instance or waits to retry" },
+  EVENT_BUFFER_FULL: { where: "api", status: 429, title: "Event buffer full", meaning: "the correlation key holds as many events that no wait took yet as it keeps (count or bytes); nothing was stored" },
   INTERNAL: { where: "api", status: 500, title: "Internal error", meaning: "Cairn failed to handle the request; the error was logged" },
   AUTH_NOT_CONFIGURED: { where: "api", status: 503, title: "No API token configured", meaning: "no `API_TOKEN` is set: Cairn refuses every request" },
   INDEX_UNAVAILABLE: { where: "api", status: 503, title: "Index unavailable", meaning: "a delete while D1 cannot be reached: nothing was deleted, try again" },
@@ -94,6 +95,8 @@ export const CODES = {
   // Problems only the webhook door answers
 
   BAD_SIGNATURE: { where: "hooks", status: 401, title: "Bad signature", meaning: "the webhook token, or the provider's signature, does not verify" },
+  SIGNATURE_STALE: { where: "hooks", status: 401, title: "Stale signature", meaning: "the provider's signed timestamp is more than 5 minutes from now (an old delivery replayed, or a clock off); nothing was stored" },
+  PROVIDER_NOT_FOUND: { where: "hooks", status: 404, title: "Unknown provider", meaning: "no webhook provider by that name is configured (`workflows/providers.ts`)" },
   WEBHOOK_EXPIRED: { where: "hooks", status: 410, title: "Webhook expired", meaning: "the webhook URL's time is up" },
   WEBHOOKS_NOT_CONFIGURED: { where: "hooks", status: 503, title: "Webhooks not configured", meaning: "no `WEBHOOK_SECRET`, or no secret for the provider's signature, is set" },
 

@@ -156,6 +156,11 @@ suite("requests and answers", () => {
       { method: "GET", path: "/openapi.json", auth: false, conforms: true, status: 200 },
       { method: "POST", path: "/hooks/not-a-token", json: {}, auth: false, conforms: true, status: 401 },
       { method: "POST", path: "/hooks", json: {}, auth: false, conforms: true, status: 401 },
+      { method: "POST", path: "/api/events", json: { name: "oas.event", id: uniqueId("oas-event"), data: { n: 1 } }, conforms: true, status: 202 },
+      { method: "POST", path: "/api/events", json: { name: "oas.event", key: uniqueId("oas-key"), data: { n: 1 } }, conforms: true, status: 202 },
+      { method: "POST", path: "/api/events", json: { name: "a b" }, conforms: false, status: 422 },
+      { method: "POST", path: "/hooks/providers/stripe", json: { id: "evt_1" }, auth: false, conforms: true, status: 401 },
+      { method: "POST", path: "/hooks/providers/nope", json: {}, auth: false, conforms: true, status: 404 },
     ];
 
     const check = openApiChecker(doc);

@@ -34,6 +34,13 @@ export const scenarios: Record<string, Record<string, ReplayScenario<any>>> = {
     shipped: { input: { orderId: "S-1", amountCents: 4_200, sku: "lamp" } },
     "refunded when the carrier refuses": { input: { orderId: "S-2", amountCents: 4_200, sku: "lamp", simulate: { carrierRefuses: true } } },
   },
+  checkout: {
+    paid: {
+      input: { orderId: "C-1", amountCents: 4_200, paymentIntentId: "pi_test_1" },
+      events: [{ type: "payment_intent.succeeded", payload: { id: "pi_test_1", object: "payment_intent", amount_received: 4_200, currency: "eur" } }],
+    },
+    unpaid: { input: { orderId: "C-2", amountCents: 4_200, paymentIntentId: "pi_test_2", payWithin: "30 minutes" } },
+  },
   "agent-review": {
     edited: { input: ticket, mocks: model, events: [{ type: "review", payload: { body: { decision: "edit", by: "sam", text: "Tomorrow." } } }] },
     escalated: { input: ticket, mocks: model },
