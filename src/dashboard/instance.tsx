@@ -63,7 +63,7 @@ export async function instancePage(c: DashboardContext) {
         </p>
         {refresh ? <p class="refresh">This page reloads every {refresh} s while the instance moves.</p> : null}
         <dl class="facts">
-          {instance.status === "waiting" && instance.waitingFor ? (
+          {(instance.status === "waiting" || instance.status === "queued") && instance.waitingFor ? (
             <>
               <dt>Waiting for</dt>
               <dd>
