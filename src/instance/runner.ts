@@ -56,8 +56,8 @@ export class Runner {
     if (!result.ok || result.state.status === "absent") return { result, done: Promise.resolve() };
     this.host.storage.transactionSync(() => {
       during?.();
-      // A create's row is written whole by `during`.
-      if (row) rows.apply(result, Date.now());
+      // A create's row is written whole by `during`, but for what it waits for (a debounced start).
+      if (row || result.state.waitingFor) rows.apply(result, Date.now());
       timers.apply(result.timers);
       for (const effect of result.effects) this.storageEffect(effect);
     });
