@@ -9,11 +9,11 @@
  * (its generated section) and docs/benchmarks-w1.png.
  *
  * Options (defaults in brackets):
- *   --only W1,W2,...,W8,profile [all]   --engines cairn,cloudflare,floor [all]
+ *   --only W1,W2,...,W8,profile,flow [all]   (flow: what each flow control adds to a start, Cairn only)   --engines cairn,cloudflare,floor [all]
  *   --sizes 10,100,1000,10000           --rounds 5  --warmup 1   (W1, W3, W6, profile)
  *   --count 1000  --crowd-rounds 3                               (W2, W4, W5, W8)
  *   --events 50  --nap-ms 1000  --nap-pace-ms 10  --fanout 100  --payloads 1024,102400  --payload-steps 10
- *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200
+ *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200  --flow-count 100
  *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
  *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
  *   --quick: small sizes and counts, for a smoke run (not for the docs)
@@ -37,7 +37,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 /** Memory (tmpfs) where there is one: see "Reading the numbers" in docs/benchmarks.md. */
 const DEFAULT_STATE_DIR = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
-const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile"];
+const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile", "flow"];
 
 const { values: a } = parseArgs({
   options: {
@@ -58,6 +58,7 @@ const { values: a } = parseArgs({
     "nap-pace-ms": { type: "string", default: "10" },
     "profile-n": { type: "string", default: "10000" },
     "profile-instances": { type: "string", default: "200" },
+    "flow-count": { type: "string", default: "100" },
     quick: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     "no-index": { type: "boolean", default: false },
@@ -84,9 +85,10 @@ const o = {
   napPaceMs: num(a["nap-pace-ms"]),
   profileN: num(a["profile-n"]),
   profileInstances: num(a["profile-instances"]),
+  flowCount: num(a["flow-count"]),
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20 });
 
 // ---- progress on stderr ------------------------------------------------------------
 
@@ -155,6 +157,7 @@ try {
   await run("W4", () => workloads.w4(host, o, progress));
   const profile = o.only.includes("profile") && o.engines.includes("cairn") ? (await fresh(), await workloads.profile(host, o, progress)) : undefined;
   await run("W7", async () => (await fresh(), workloads.w7(host, o, progress)));
+  if (o.engines.includes("cairn")) await run("flow", async () => (await fresh(), workloads.flow(host, o, progress)));
   await host.stop();
 
   const result = {

@@ -1,5 +1,8 @@
 import type { Correlation } from "./events/correlation.js";
+import type { Debouncer } from "./flow/debounce.js";
 import type { ConcurrencyGate } from "./flow/gate.js";
+import type { RateLimiter } from "./flow/rate-limit.js";
+import type { ThrottleGate } from "./flow/throttle.js";
 import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
 
@@ -8,6 +11,12 @@ export interface Env {
   WORKFLOW_INSTANCE: DurableObjectNamespace<WorkflowInstance>;
   /** One object per (workflow, concurrency key): hands out run slots. */
   CONCURRENCY_GATE: DurableObjectNamespace<ConcurrencyGate>;
+  /** One object per (workflow, throttle key): hands out start permits. */
+  THROTTLE: DurableObjectNamespace<ThrottleGate>;
+  /** One object per (workflow, rate-limit key): counts the starts it accepted. */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** One object per (workflow, debounce key): remembers the pending instance. */
+  DEBOUNCER: DurableObjectNamespace<Debouncer>;
   /** One object per schedule: its alarm fires at the next cron time. */
   SCHEDULE: DurableObjectNamespace<Schedule>;
   /** One object per (event name, correlation key): where published events and the waits for them meet. */

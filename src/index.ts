@@ -11,6 +11,9 @@ import { createWorker } from "./worker.js";
 
 export { Correlation } from "./events/correlation.js";
 export { ConcurrencyGate } from "./flow/gate.js";
+export { Debouncer } from "./flow/debounce.js";
+export { RateLimiter } from "./flow/rate-limit.js";
+export { ThrottleGate } from "./flow/throttle.js";
 export { Schedule } from "./flow/schedule.js";
 export { WorkflowInstance } from "./instance/object.js";
 export const CairnWorkflow = workflowEntrypoint(workflows);

@@ -14,6 +14,7 @@
  * });
  */
 import { toMs } from "./engine/durations.js";
+import { checkFlowControls } from "./flow/controls.js";
 import { cronProblem } from "./flow/cron.js";
 import { MAX_SCHEDULE_ID_LENGTH } from "./lib/bounds.js";
 import type { WorkflowDefinition } from "./engine/types.js";
@@ -23,6 +24,8 @@ export { NonRetryableError } from "./engine/errors.js";
 export type { Duration } from "./engine/durations.js";
 export type { StepConfig, Backoff, ResolvedStepConfig, RetryDelayFunction } from "./engine/retry.js";
 export type {
+  FlowKey,
+  FlowPriority,
   ReceivedEvent,
   RunContext,
   StepContext,
@@ -44,10 +47,7 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
       `workflow name ${JSON.stringify(definition.name)} is not allowed: use 1 to 64 letters, digits, "-" or "_", starting with a letter or digit`,
     );
   }
-  const concurrency = definition.concurrency;
-  if (concurrency && (!Number.isInteger(concurrency.limit) || concurrency.limit < 1)) {
-    throw new Error(`workflow "${definition.name}": concurrency.limit must be a whole number of at least 1`);
-  }
+  checkFlowControls(definition);
   for (const [bound, value] of Object.entries(definition.inbox ?? {})) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
       throw new Error(`workflow "${definition.name}": inbox.${bound} must be a whole number of at least 1`);

@@ -74,6 +74,22 @@ export function buildTables(r) {
       ]),
     });
   }
+  if (w.flow) {
+    const labels = {
+      none: "none (the plain workflow)",
+      concurrency: "concurrency (a free slot)",
+      priority: "concurrency with priority",
+      throttle: "throttle (a free permit)",
+      rateLimit: "rateLimit (room in the window)",
+      debounce: "debounce, period 1 ms (a key each)",
+    };
+    tables.push({
+      id: "flow",
+      title: `flow control: ${fmtInt(w.flow.count)} one-step instances one after another per round, start request to completion in ms; added = median less the plain workflow's`,
+      head: ["control", "p50 ms", "p99 ms", "added ms (median)"],
+      rows: Object.entries(w.flow.variants).map(([v, d]) => [labels[v] ?? v, fmtMs(d.pooled.p50), fmtMs(d.pooled.p99), v === "none" ? "" : fmtMs(d.addedMs)]),
+    });
+  }
   if (w.W3) {
     tables.push({
       id: "W3",

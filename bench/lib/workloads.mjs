@@ -249,3 +249,25 @@ export async function profile(host, o, progress) {
   return { perStep, perInstance };
 }
 
+
+/**
+ * flow: what each flow control adds to a start. `count` instances of each variant one
+ * after the other (start request to completion, none contended), the variants in a
+ * rotating order each round; the added time is the variant's median less the plain one's.
+ */
+export async function flow(host, o, progress) {
+  const variants = ["none", "concurrency", "priority", "throttle", "rateLimit", "debounce"];
+  const samples = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let r = 0; r < o.warmup + o.rounds; r++) {
+    for (const v of rotate(variants, r)) {
+      progress(`flow: ${v} ${r < o.warmup ? "warm-up" : `round ${r - o.warmup + 1}/${o.rounds}`}`);
+      const { samplesMs } = await host.call(`flow?variant=${v}&count=${o.flowCount}`);
+      if (r >= o.warmup) samples[v].push(samplesMs);
+    }
+  }
+  const out = { count: o.flowCount, rounds: o.rounds, variants: {} };
+  const base = median(samples.none.flat());
+  for (const v of variants) out.variants[v] = { ...distribution(samples[v]), addedMs: median(samples[v].flat()) - base };
+  progress.line(`flow: ${variants.map((v) => `${v} p50 ${fmtMs(out.variants[v].pooled.p50)} ms (+${fmtMs(out.variants[v].addedMs)})`).join(", ")}`);
+  return out;
+}

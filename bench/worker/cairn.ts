@@ -11,9 +11,10 @@
 import { createApp } from "../../src/api/app.js";
 import { isTerminal, type Status } from "../../src/engine/index.js";
 import { WorkflowInstance as ProductInstance } from "../../src/instance/object.js";
-import { defineWorkflow, registry, type WorkflowRegistry } from "../../src/workflow.js";
+import { defineWorkflow, registry, type WorkflowDefinition, type WorkflowRegistry } from "../../src/workflow.js";
 import { workflows } from "../../workflows/index.js";
 import { runBody, type BenchInput } from "./bodies.js";
+import { FLOW_VARIANTS } from "./flow.js";
 import type { BenchEnv, Engine } from "./engine.js";
 
 export const benchWorkflow = defineWorkflow<BenchInput>({
@@ -21,7 +22,7 @@ export const benchWorkflow = defineWorkflow<BenchInput>({
   run: (event, step) => runBody(event.payload, step),
 });
 
-const all = registry(...Object.values(workflows), benchWorkflow);
+const all = registry(...Object.values(workflows), benchWorkflow, ...Object.values(FLOW_VARIANTS));
 export const app = createApp(all);
 
 /** How often a waiter looks at the status row when no end of `run` woke it. */
@@ -50,17 +51,18 @@ export class WorkflowInstance extends ProductInstance {
   }
 
   protected override registry(): WorkflowRegistry {
-    this.benchRegistry ??= registry(...Object.values(workflows), {
-      ...benchWorkflow,
+    const woken = (definition: WorkflowDefinition): WorkflowDefinition => ({
+      ...definition,
       run: async (event, step, ctx) => {
         try {
-          return await benchWorkflow.run(event, step, ctx);
+          return await definition.run(event, step, ctx);
         } finally {
           // After this turn the engine has recorded the outcome.
           setTimeout(() => this.wakeAll(), 0);
         }
       },
     });
+    this.benchRegistry ??= registry(...Object.values(workflows), ...[benchWorkflow, ...Object.values(FLOW_VARIANTS)].map(woken));
     return this.benchRegistry;
   }
 
@@ -110,9 +112,9 @@ export class WorkflowInstance extends ProductInstance {
  * Starts instances through Cairn's HTTP API (in this Worker, no network hop), as a
  * client would; with `{ api: false }`, by the create() RPC the API makes.
  */
-export function cairn(env: BenchEnv, { api = true } = {}): Engine {
+export function cairn(env: BenchEnv, { api = true } = {}): Engine & { startOf(workflow: string, id: string, input: unknown): Promise<void> } {
   const stub = (id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
-  const post = async (path: string, body: unknown, expected: number) => {
+  const post = async (path: string, body: unknown, expected: number | number[]) => {
     const res = await app.fetch(
       new Request(`http://cairn.local${path}`, {
         method: "POST",
@@ -121,7 +123,7 @@ export function cairn(env: BenchEnv, { api = true } = {}): Engine {
       }),
       env,
     );
-    if (res.status !== expected) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+    if (![expected].flat().includes(res.status)) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
     await res.body?.cancel();
   };
   return {
@@ -143,6 +145,8 @@ export function cairn(env: BenchEnv, { api = true } = {}): Engine {
       const seen = await stub(id).benchWait("completed");
       return seen.output === null ? undefined : JSON.parse(seen.output);
     },
+    /** Starts an instance of another workflow (the flow variants); a debounced start answers 202. */
+    startOf: (workflow, id, input) => post(`/api/workflows/${workflow}/instances`, { id, input }, [201, 202]),
     sendEvent: (id, type, payload) => post(`/api/instances/${encodeURIComponent(id)}/events`, { type, payload }, 202),
     async journalRows(id) {
       return (await stub(id).benchJournal()).completedSteps;

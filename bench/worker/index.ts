@@ -11,6 +11,7 @@
  *   GET  /bench/resume/run?engine=E&id=ID&steps=N                            W7, after it
  *   GET  /bench/profile?variant=V&n=N                                        per step, see profile.ts
  *   GET  /bench/instances?variant=V&count=C                                  per instance, see workloads.ts
+ *   GET  /bench/flow?variant=V&count=C                                       flow: start to completion with each flow control
  *   POST /bench/migrate  (JSON array of SQL statements)                      the D1 index schema, + W8's trigger
  *
  * E is cairn, cloudflare or floor. Anything else goes to Cairn's API.
@@ -19,10 +20,15 @@ import type { BenchInput } from "./bodies.js";
 import { app, cairn, NO_INDEX_PREFIX } from "./cairn.js";
 import { cloudflare } from "./cloudflare.js";
 import type { BenchEnv, Engine } from "./engine.js";
+import { FLOW_VARIANTS, type FlowVariant } from "./flow.js";
 import { PROFILE_VARIANTS, type ProfileVariant } from "./profile.js";
 import { crowd, events, floor, INDEX_LAG_TRIGGERS, indexLag, INSTANCE_VARIANTS, instanceProfile, prepareResume, resume, single } from "./workloads.js";
 
 export { WorkflowInstance } from "./cairn.js";
+export { ConcurrencyGate } from "../../src/flow/gate.js";
+export { Debouncer } from "../../src/flow/debounce.js";
+export { RateLimiter } from "../../src/flow/rate-limit.js";
+export { ThrottleGate } from "../../src/flow/throttle.js";
 export { BenchWorkflow } from "./cloudflare.js";
 export { Floor } from "./floor.js";
 export { Profile } from "./profile.js";
@@ -104,6 +110,12 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
       const [id, steps] = [url.searchParams.get("id") ?? "", int(url, "steps")];
       return isFloor ? floor.resume(env, id, steps) : resume(engine(env, engineName), id, steps);
     }
+    case "flow": {
+      const name = url.searchParams.get("variant");
+      const variant = Object.keys(FLOW_VARIANTS).find((v) => v === name) as FlowVariant | undefined;
+      if (!variant) throw new BadRequest(`variant must be one of ${Object.keys(FLOW_VARIANTS).join(", ")}`);
+      return flowLatency(env, variant, int(url, "count", undefined, 10_000));
+    }
     case "instances": {
       const variant = INSTANCE_VARIANTS.find((v) => v === url.searchParams.get("variant"));
       if (!variant) throw new BadRequest(`variant must be one of ${INSTANCE_VARIANTS.join(", ")}`);
@@ -116,6 +128,20 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
     }
   }
   throw new BadRequest(`no bench route ${url.pathname}`);
+}
+
+/** `count` instances one after the other, each from its start request to its completion. */
+async function flowLatency(env: BenchEnv, variant: FlowVariant, count: number) {
+  const e = cairn(env);
+  const samplesMs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `flow-${variant}-${crypto.randomUUID()}`;
+    const t0 = Date.now();
+    await e.startOf(FLOW_VARIANTS[variant].name, id, { key: id });
+    await e.wait(id);
+    samplesMs.push(Date.now() - t0);
+  }
+  return { samplesMs };
 }
 
 async function profile(env: BenchEnv, variant: ProfileVariant, n: number) {

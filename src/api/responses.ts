@@ -44,7 +44,7 @@ export const ErrorRecord = z
 
 export const WaitingFor = z
   .object({
-    kind: z.enum(["sleep", "retry", "event", "child", "deployment", "slot"]),
+    kind: z.enum(["sleep", "retry", "event", "child", "deployment", "slot", "throttle", "debounce"]),
     until: time.optional(),
     eventType: z.string().optional(),
     step: z.string().optional(),
@@ -57,7 +57,7 @@ export const WaitingFor = z
   .meta({
     id: "WaitingFor",
     description:
-      "What a waiting instance waits for, and until when. `deployment`: its workflow is not registered in the running deployment; it goes on by itself once it is. `slot`: a queued instance whose concurrency gate cannot be reached, asked again with backoff",
+      "What a waiting instance waits for, and until when. `deployment`: its workflow is not registered in the running deployment; it goes on by itself once it is. Kinds of a queued instance (flow control): `slot`: waits for a concurrency slot (code `GATE_UNAVAILABLE` while the gate cannot be reached); `throttle`: waits for its turn under the throttle, `until` its next permit as estimated; `debounce`: later starts for its key may still replace its input, `until` it starts",
   });
 
 export const Attempt = z
@@ -130,6 +130,13 @@ export const Instance = z
 export const InstanceSummarySchema = z
   .object({ id: z.string(), workflow: z.string(), status: Status, createdAt: time })
   .meta({ id: "InstanceSummary" });
+
+export const DebouncedStart = InstanceSummarySchema.extend({
+  debounce: z.object({
+    until: time.meta({ description: "When the instance starts, unless another start for its key pushes it back" }),
+    merged: z.boolean().meta({ description: "True when this start replaced the input of an instance already pending (whose id this is)" }),
+  }),
+}).meta({ id: "DebouncedStart" });
 
 export const ListItem = z
   .object({

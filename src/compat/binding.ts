@@ -8,6 +8,7 @@
  * are indexed, listed and shown in the dashboard like any other.
  */
 import { ID_PATTERN } from "../api/validate.js";
+import { startInstance, type StartEnv } from "../flow/start.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { bindingError } from "./errors.js";
 import { encode, instanceHandle, instanceStub, notFound, readView, type InstanceNamespace } from "./instance.js";
@@ -21,6 +22,8 @@ const BATCH_ERROR = {
   duplicate: { code: 10415, message: "workflows.api.error.instance.duplicate_in_batch" },
   notFound: { code: 10400, message: "workflows.api.error.instance.not_found" },
   internal: { code: 10001, message: "workflows.api.error.internal_server" },
+  // Cairn's own: the workflow's `rateLimit` refused the instance (Cloudflare has no such limit).
+  rateLimited: { code: 10429, message: "cairn.rate_limited" },
 } as const;
 
 /**
@@ -31,7 +34,7 @@ const BATCH_ERROR = {
  * const instance = await signups.create({ params: { email } });
  * const { status, output } = await instance.status();
  */
-export function workflowBinding<Params = unknown>(env: InstanceNamespace, registry: WorkflowRegistry, name: string): Workflow<Params> {
+export function workflowBinding<Params = unknown>(env: StartEnv, registry: WorkflowRegistry, name: string): Workflow<Params> {
   const definition = Object.hasOwn(registry, name) ? registry[name] : undefined;
   if (!definition) {
     throw bindingError("WORKFLOW_NOT_REGISTERED", `no workflow "${name}" is registered in workflows/index.ts; registered: ${Object.keys(registry).join(", ") || "none"}`);
@@ -50,10 +53,25 @@ export function workflowBinding<Params = unknown>(env: InstanceNamespace, regist
     return { id, input: encode(params) };
   }
 
-  /** Creates the instance; false when an instance with this id exists already (of any workflow). */
-  async function start({ id, input }: { id: string; input: string | undefined }): Promise<boolean> {
-    const result = await instanceStub(env, id).create({ id, workflow: name, tags: {}, ...(input !== undefined && { input }) });
-    return result.ok && result.created;
+  /**
+   * Creates the instance through the workflow's rate limit and debounce, as the HTTP
+   * API does: "created", "exists" (an instance with this id exists, of any workflow),
+   * "rateLimited", or the id of the pending instance a debounced start went to.
+   */
+  async function start({ id, input }: { id: string; input: string | undefined }): Promise<"created" | "exists" | "rateLimited" | { debounced: string }> {
+    const outcome = await startInstance(env, definition!, { id, workflow: name, tags: {}, ...(input !== undefined && { input }) });
+    switch (outcome.kind) {
+      case "created":
+        return "created";
+      case "debounced":
+        return { debounced: outcome.instance.id };
+      case "rateLimited":
+        return "rateLimited";
+      case "keyInvalid":
+        throw bindingError("FLOW_KEY_INVALID", outcome.message);
+      default:
+        return "exists";
+    }
   }
 
   function createBatch(options: WorkflowBatchCreateOptions<Params>): Promise<WorkflowBatchCreateResult>;
@@ -73,12 +91,13 @@ export function workflowBinding<Params = unknown>(env: InstanceNamespace, regist
       prepared.map((entry) => {
         if (seen.has(entry.id)) return "duplicate" as const;
         seen.add(entry.id);
-        return start(entry).then((created) => (created ? ("created" as const) : ("exists" as const)));
+        return start(entry);
       }),
     );
     outcomes.forEach((outcome, index) => {
       const { id } = prepared[index]!;
       if (outcome === "created") result.created.push(instanceHandle(env, name, id));
+      else if (typeof outcome === "object") result.created.push(instanceHandle(env, name, outcome.debounced));
       // The array form leaves out what it did not create, without a word, as Cloudflare's does.
       else result.errors.push({ index, id, ...BATCH_ERROR[outcome] });
     });
@@ -88,10 +107,11 @@ export function workflowBinding<Params = unknown>(env: InstanceNamespace, regist
   return {
     async create(options?: WorkflowInstanceCreateOptions<Params>): Promise<WorkflowInstance> {
       const entry = await prepare(options);
-      if (!(await start(entry))) {
-        throw bindingError("INSTANCE_EXISTS", `Workflow instance with id "${entry.id}" already exists`);
-      }
-      return instanceHandle(env, name, entry.id);
+      const outcome = await start(entry);
+      if (outcome === "exists") throw bindingError("INSTANCE_EXISTS", `Workflow instance with id "${entry.id}" already exists`);
+      if (outcome === "rateLimited") throw bindingError("RATE_LIMITED", `workflow "${name}" accepts no more starts for this key now (its rateLimit); nothing was created, try again later`);
+      // A debounced start answers with the instance pending for its key (which may carry another id).
+      return instanceHandle(env, name, typeof outcome === "object" ? outcome.debounced : entry.id);
     },
 
     createBatch,

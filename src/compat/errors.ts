@@ -20,6 +20,8 @@ export const BINDING_CODES = {
   INDEX_UNAVAILABLE: "internal_server",
   WORKFLOW_NOT_REGISTERED: "workflow.not_found",
   SUBSCRIBE_UNAVAILABLE: "not_supported",
+  RATE_LIMITED: "rate_limited",
+  FLOW_KEY_INVALID: "body",
 } as const;
 export type BindingCode = keyof typeof BINDING_CODES;
 

@@ -67,13 +67,14 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge s-${status}`}>{status}</span>;
 }
 
-/** "event “decision”, times out in 2 d 23 h", "sleeps, wakes in 5 min". */
+/** "event “decision”, times out in 2 d 23 h", "sleeps, wakes in 5 min", "its turn under the throttle (for 3 s), expected in 2 s". */
 export function waitText(
-  waitingFor: { kind: string; until?: string | undefined; eventType?: string | undefined; workflow?: string | undefined; since?: string | undefined },
+  waitingFor: { kind: string; until?: string | undefined; eventType?: string | undefined; since?: string | undefined; workflow?: string | undefined; code?: string | undefined },
   now: number,
 ): string {
   const left = waitingFor.until ? Date.parse(waitingFor.until) - now : undefined;
   const when = left === undefined ? "" : left <= 0 ? "due now" : `in ${duration(left)}`;
+  const waited = waitingFor.since ? ` (for ${duration(Math.max(0, now - Date.parse(waitingFor.since)))})` : "";
   switch (waitingFor.kind) {
     case "event":
       return `event “${waitingFor.eventType ?? "?"}”${when ? `, times out ${when}` : ""}`;
@@ -81,10 +82,14 @@ export function waitText(
       return `sleeps${when ? `, wakes ${when}` : ""}`;
     case "retry":
       return `retries${when ? ` ${when}` : ""}`;
-    case "deployment":
-      return `a deployment that registers workflow “${waitingFor.workflow ?? "?"}” (WORKFLOW_NOT_REGISTERED)${waitingFor.since ? `, since ${duration(now - Date.parse(waitingFor.since))} ago` : ""}`;
     case "slot":
-      return `its concurrency gate, which cannot be reached (GATE_UNAVAILABLE)${waitingFor.since ? `, since ${duration(now - Date.parse(waitingFor.since))} ago` : ""}`;
+      return waitingFor.code === "GATE_UNAVAILABLE" ? `its concurrency gate, which cannot be reached (GATE_UNAVAILABLE)${waited}` : `a concurrency slot${waited}`;
+    case "throttle":
+      return `its turn under the throttle${waited}${when ? `, expected ${when}` : ""}`;
+    case "debounce":
+      return `more starts for its key${waited}${when ? `, starts ${when}` : ""}`;
+    case "deployment":
+      return `a deployment that registers workflow “${waitingFor.workflow ?? "?"}” (WORKFLOW_NOT_REGISTERED)${waited}`;
     default:
       return `a child instance${when ? `, times out ${when}` : ""}`;
   }

@@ -51,14 +51,18 @@ export function canTransition(from: Status, to: Status): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** What a `waiting` instance waits for (and a `queued` one, while its concurrency gate cannot be reached). */
+/** What a `waiting` instance waits for, and why a `queued` one has not started yet. */
 export interface WaitingFor {
   /**
    * `deployment`: its workflow is not registered in the running deployment (code
    * `WORKFLOW_NOT_REGISTERED`); it goes on by itself once a deployment registers it.
-   * `slot`: a concurrency slot, while the gate cannot be reached (code `GATE_UNAVAILABLE`).
+   * Kinds of a queued instance (flow control): `slot`: a concurrency slot (code
+   * `GATE_UNAVAILABLE` while the gate cannot be reached); `throttle`: its turn under
+   * the workflow's throttle (`until`: its next permit, as estimated); `debounce`: later
+   * starts for its key may still replace its input (`until`: when it starts, unless
+   * another start pushes it back).
    */
-  kind: "sleep" | "retry" | "event" | "child" | "deployment" | "slot";
+  kind: "sleep" | "retry" | "event" | "child" | "deployment" | "slot" | "throttle" | "debounce";
   /** ISO time the wait ends (wake-up, next attempt, or event timeout). */
   until?: string;
   eventType?: string;
@@ -69,7 +73,7 @@ export interface WaitingFor {
   code?: "WORKFLOW_NOT_REGISTERED" | "GATE_UNAVAILABLE";
   /** The workflow waited for (kind `deployment`). */
   workflow?: string;
-  /** ISO time it began to wait (kinds `deployment` and `slot`). */
+  /** ISO time it began to wait (kinds `deployment`, `slot`, `throttle` and `debounce`). */
   since?: string;
   message?: string;
 }

@@ -179,6 +179,22 @@ export interface WorkflowStep {
   child<Output = unknown>(name: string, workflow: string | { name: string }, input?: unknown, options?: ChildOptions): Promise<Output>;
 }
 
+/**
+ * Which key of a flow control an input falls under (a tenant, a customer…): a string of
+ * 1 to 256 characters. Without one, the control holds for the workflow as a whole.
+ */
+export type FlowKey<Input> = (input: Input) => string;
+
+/**
+ * A waiter's priority in the concurrency queue, in seconds of head start: a waiter of
+ * priority `p` goes ahead of one of priority `q` that arrived less than `p − q`
+ * seconds before it. Clamped to −600…600, so nothing waits behind later arrivals
+ * for more than 20 minutes; equal priorities keep first in, first out.
+ *
+ * @example priority: (input) => (input.plan === "enterprise" ? 120 : 0)
+ */
+export type FlowPriority<Input> = (input: Input) => number;
+
 /** What a workflow may see besides its input: the Worker's bindings. */
 export interface RunContext<Env = unknown> {
   env: Env;
@@ -216,11 +232,35 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
   input?: InputSchema<Input>;
   /**
    * At most `limit` instances run at once (per `key` of the input, when given);
-   * the others stay `queued` and start first in, first out as slots free.
+   * the others stay `queued` and start as slots free: first in, first out, or by
+   * `priority` when given (higher first; see FlowPriority).
    *
    * @example concurrency: { limit: 1, key: (input) => input.customerId }
    */
-  concurrency?: { limit: number; key?: (input: Input) => string };
+  concurrency?: { limit: number; key?: FlowKey<Input>; priority?: FlowPriority<Input> };
+  /**
+   * At most `limit` instances start per `period` (per `key`): the others stay queued
+   * (`waitingFor.kind` `throttle`) and start in their turn, first in first out; none is dropped.
+   *
+   * @example throttle: { limit: 10, period: "1 minute", key: (input) => input.tenant }
+   */
+  throttle?: { limit: number; period: Duration | string; key?: FlowKey<Input> };
+  /**
+   * At most `limit` starts are accepted per `period` (a sliding window, per `key`):
+   * a start beyond it is refused with 429 `RATE_LIMITED` and `Retry-After`, and no
+   * instance is created. Schedules are not counted (see the README).
+   *
+   * @example rateLimit: { limit: 100, period: "1 hour", key: (input) => input.apiKey }
+   */
+  rateLimit?: { limit: number; period: Duration | string; key?: FlowKey<Input> };
+  /**
+   * A start within `period` of the last one for the same `key` does not start another
+   * instance: it replaces the input of the pending one and pushes its start back to
+   * `period` after itself, but never more than `maxWait` after the first start.
+   *
+   * @example debounce: { period: "30 seconds", maxWait: "5 minutes", key: (input) => input.documentId }
+   */
+  debounce?: { period: Duration | string; maxWait?: Duration | string; key?: FlowKey<Input> };
   /**
    * Cron schedules that start this workflow. Each becomes a schedule named `id`
    * (default `<workflow>.<n>`), managed like those created through `/api/schedules`.

@@ -1,7 +1,9 @@
 /**
  * A concurrency gate: one Durable Object per (workflow, key) that hands out at
- * most `limit` slots. Instances over the limit wait in line, first in first out,
- * and are told when a slot frees. A slot is a lease the gate checks on its alarm:
+ * most `limit` slots. Instances over the limit wait in line and are told when a
+ * slot frees. The line is ordered by rank: the time a waiter arrived less its
+ * priority (seconds of head start), then by arrival; without priorities that is
+ * first in, first out. A slot is a lease the gate checks on its alarm:
  * a holder that has finished or no longer exists loses it, so no slot leaks even
  * when a release message is lost.
  */
@@ -11,6 +13,9 @@ import { Sql } from "../instance/sql.js";
 
 /** How often the gate checks that its holders still hold. */
 export const LEASE_CHECK_MS = 30_000;
+
+/** The order of the line: rank (arrival less priority), then arrival. */
+const LINE = "COALESCE(rank, since), position";
 
 export type Acquired = { granted: true } | { granted: false; position: number };
 
@@ -22,16 +27,25 @@ export class ConcurrencyGate extends DurableObject<Env> {
     this.sql = new Sql(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       this.sql.run(`CREATE TABLE IF NOT EXISTS holders (instance_id TEXT PRIMARY KEY, since INTEGER NOT NULL)`);
-      this.sql.run(`CREATE TABLE IF NOT EXISTS waiters (position INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL UNIQUE, since INTEGER NOT NULL)`);
+      this.sql.run(`CREATE TABLE IF NOT EXISTS waiters (position INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL UNIQUE, since INTEGER NOT NULL, rank INTEGER)`);
       this.sql.run(`CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+      // Gates made before priorities had no rank: their waiters rank by arrival.
+      if (!this.sql.all<{ name: string }>("PRAGMA table_info(waiters)").some((column) => column.name === "rank")) {
+        this.sql.run("ALTER TABLE waiters ADD COLUMN rank INTEGER");
+      }
     });
   }
 
-  /** A slot for `instanceId` if one is free and nobody waits ahead of it; else its place in line. */
-  async acquire(instanceId: string, limit: number): Promise<Acquired> {
+  /**
+   * A slot for `instanceId` if one is free and nobody waits ahead of it; else its
+   * place in line. `priority`: seconds of head start over waiters of priority 0
+   * (clamped by the caller), fixed at its first request.
+   */
+  async acquire(instanceId: string, limit: number, priority = 0): Promise<Acquired> {
     this.sql.run("INSERT OR REPLACE INTO settings (key, value) VALUES ('limit', ?)", limit);
     if (this.holds(instanceId)) return { granted: true };
-    this.sql.run("INSERT OR IGNORE INTO waiters (instance_id, since) VALUES (?, ?)", instanceId, Date.now());
+    const now = Date.now();
+    this.sql.run("INSERT OR IGNORE INTO waiters (instance_id, since, rank) VALUES (?, ?, ?)", instanceId, now, now - Math.round(priority * 1000));
     this.promote();
     if (this.holds(instanceId)) return { granted: true };
     await this.ensureAlarm();
@@ -54,7 +68,7 @@ export class ConcurrencyGate extends DurableObject<Env> {
     return {
       limit: this.limit(),
       holders: this.sql.all<{ instance_id: string }>("SELECT instance_id FROM holders ORDER BY since").map((r) => r.instance_id),
-      waiting: this.sql.all<{ instance_id: string }>("SELECT instance_id FROM waiters ORDER BY position").map((r) => r.instance_id),
+      waiting: this.sql.all<{ instance_id: string }>(`SELECT instance_id FROM waiters ORDER BY ${LINE}`).map((r) => r.instance_id),
     };
   }
 
@@ -89,17 +103,21 @@ export class ConcurrencyGate extends DurableObject<Env> {
   }
 
   private position(instanceId: string): number {
-    const row = this.sql.one<{ position: number }>("SELECT position FROM waiters WHERE instance_id = ?", instanceId);
+    const row = this.sql.one<{ position: number; rank: number }>("SELECT position, COALESCE(rank, since) AS rank FROM waiters WHERE instance_id = ?", instanceId);
     if (!row) return 0;
-    return (this.sql.one<{ ahead: number }>("SELECT COUNT(*) AS ahead FROM waiters WHERE position < ?", row.position)?.ahead ?? 0) + 1;
+    const ahead = this.sql.one<{ ahead: number }>(
+      "SELECT COUNT(*) AS ahead FROM waiters WHERE COALESCE(rank, since) < ? OR (COALESCE(rank, since) = ? AND position < ?)",
+      row.rank, row.rank, row.position,
+    );
+    return (ahead?.ahead ?? 0) + 1;
   }
 
-  /** Moves waiters into free slots, first in first out; returns who got one. */
+  /** Moves waiters into free slots, in the order of the line; returns who got one. */
   private promote(): string[] {
     const held = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM holders")?.n ?? 0;
     const free = Math.max(0, this.limit() - held);
     if (free === 0) return [];
-    const next = this.sql.all<{ instance_id: string }>("SELECT instance_id FROM waiters ORDER BY position LIMIT ?", free).map((r) => r.instance_id);
+    const next = this.sql.all<{ instance_id: string }>(`SELECT instance_id FROM waiters ORDER BY ${LINE} LIMIT ?`, free).map((r) => r.instance_id);
     for (const id of next) {
       this.sql.run("DELETE FROM waiters WHERE instance_id = ?", id);
       this.sql.run("INSERT OR IGNORE INTO holders (instance_id, since) VALUES (?, ?)", id, Date.now());

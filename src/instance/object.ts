@@ -31,6 +31,8 @@ import { RowStore } from "./row.js";
 import type {
   CreateRequest,
   CreateResult,
+  DebounceRequest,
+  DebounceResult,
   DeleteResult,
   ForkedFrom,
   InstanceView,
@@ -45,7 +47,7 @@ import type {
 import { registerCancels } from "./correlate.js";
 import { servicesFor } from "./services.js";
 import { Runner, type Applied } from "./runner.js";
-import { gateName, gateStub } from "./slots.js";
+import { flowGates, gateName, type Gates } from "./slots.js";
 import { Sql } from "./sql.js";
 import { Timers } from "./timers.js";
 import { redactText, redactTokens } from "./redact.js";
@@ -65,6 +67,7 @@ const TIMER_CAUSES: Record<Exclude<OwnTimer, "lease">, Cause> = {
   parent: { kind: "parentDue" },
   release: { kind: "releaseDue" },
   registry: { kind: "registryDue" },
+  debounce: { kind: "debounceDue" },
 };
 
 export class WorkflowInstance extends DurableObject<Env> {
@@ -112,7 +115,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       driver: this.driver,
       index: this.index,
       clock: this.clock,
-      gates: (name) => this.gate(name),
+      gates: this.gates(),
       definition: (workflow) => this.definition(workflow),
     });
   }
@@ -129,7 +132,12 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   /** The concurrency gate of this name. */
   protected gate(name: string) {
-    return gateStub(this.env, name);
+    return flowGates(this.env).concurrency(name);
+  }
+
+  /** The gates an instance is admitted by: concurrency gates and throttles. */
+  protected gates(): Gates {
+    return { ...flowGates(this.env), concurrency: (name) => this.gate(name) };
   }
 
   /** The first retry after a failed alarm waits this long; each next one twice as long. */
@@ -158,7 +166,8 @@ export class WorkflowInstance extends DurableObject<Env> {
       if (raced) return raced;
     }
     let created: InstanceRow | undefined;
-    const { done } = this.apply({ kind: "create" }, request.workflow, () => {
+    const cause: Cause = request.debounceUntil === undefined ? { kind: "create" } : { kind: "create", debounceUntil: request.debounceUntil };
+    const { done } = this.apply(cause, request.workflow, () => {
       created = this.rows.insert(request, Date.now());
       if (prepare) created = this.rows.replace(prepare(created, new SqlJournal(this.sql, { empty: true })));
       else this.driver.startEmpty();
@@ -348,6 +357,14 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (!result.ok) return { ok: false, code: "STEP_NOT_RESOLVABLE", message: `the instance is ${result.status}` };
     await done;
     return { ok: true, status: result.state.status === "absent" ? row.status : result.state.status, step: found.step };
+  }
+
+  /** A later start for this debounced instance's key: takes its input and starts at `until` instead (src/flow/debounce.ts). */
+  async debounce(request: DebounceRequest): Promise<DebounceResult> {
+    const { result, done } = this.apply({ kind: "debounce", until: request.until }, undefined, () => this.rows.setInput(request.input ?? null));
+    if (!result.ok) return { ok: false, code: result.code === "INVALID_TRANSITION" ? "INVALID_TRANSITION" : "INSTANCE_NOT_FOUND" };
+    await done;
+    return { ok: true, instance: summary(this.rows.get()!) };
   }
 
   /** The gate told this instance a slot is free: ask it (acquiring is idempotent for a holder). */

@@ -80,6 +80,11 @@ export class RowStore {
     }
   }
 
+  /** Replaces the input of a debounced instance that has not started. Call inside a transaction. */
+  setInput(input: string | null): void {
+    this.update("input = ?", input);
+  }
+
   /** Forgets what is in memory: the next read comes from storage (after a fault, or once deleted). */
   forget({ deleted = false } = {}): void {
     this.current = undefined;
@@ -94,14 +99,15 @@ export class RowStore {
 
 /** The lifecycle machine's view of an instance. */
 export function stateOf(row: InstanceRow | undefined, definition: WorkflowDefinition | undefined): LifecycleState {
-  if (!row) return { ...ABSENT, gated: definition?.concurrency !== undefined };
+  const gated = definition?.concurrency !== undefined || definition?.throttle !== undefined;
+  if (!row) return { ...ABSENT, gated };
   return {
     status: row.status,
     waitingFor: row.waiting_for === null ? null : (JSON.parse(row.waiting_for) as WaitingFor),
     stopping: row.stopping === "rollback" || row.stopping === "delete" ? row.stopping : null,
     slot: row.slot,
     hasParent: row.parent_id !== null,
-    gated: definition?.concurrency !== undefined,
+    gated,
     // Read only when the instance finishes: parsing three durations per cause showed in profiles.
     retentionMs: {
       get completed() {

@@ -13,7 +13,17 @@ export interface CreateRequest {
   parentId?: string;
   /** Origin of the start request: the base of webhook URLs when PUBLIC_URL is not set. */
   origin?: string;
+  /** A debounced start (src/flow/debounce.ts): the instance stays queued until then. */
+  debounceUntil?: number;
 }
+
+/** A later start for the key of a debounced instance: its input (JSON text, null for none) and new start time. */
+export interface DebounceRequest {
+  input?: string;
+  until: number;
+}
+
+export type DebounceResult = { ok: true; instance: InstanceSummary } | { ok: false; code: "INVALID_TRANSITION" | "INSTANCE_NOT_FOUND" };
 
 export interface InstanceSummary {
   id: string;

@@ -14,7 +14,7 @@ import type { IndexPush } from "./index-push.js";
 import type { RowStore } from "./row.js";
 import { stateOf } from "./row.js";
 import type { DeleteResult } from "./rpc.js";
-import { releaseSlot, requestSlot, type GateLookup } from "./slots.js";
+import { releaseSlot, requestSlot, type Gates } from "./slots.js";
 import type { Sql } from "./sql.js";
 import type { Timers } from "./timers.js";
 
@@ -27,7 +27,7 @@ export interface RunnerHost {
   readonly driver: Driver;
   readonly index: IndexPush;
   readonly clock: AlarmClock;
-  readonly gates: GateLookup;
+  readonly gates: Gates;
   definition(workflow: string): WorkflowDefinition | undefined;
 }
 
@@ -56,8 +56,8 @@ export class Runner {
     if (!result.ok || result.state.status === "absent") return { result, done: Promise.resolve() };
     this.host.storage.transactionSync(() => {
       during?.();
-      // A create's row is written whole by `during`.
-      if (row) rows.apply(result, Date.now());
+      // A create's row is written whole by `during`, but for what it waits for (a debounced start).
+      if (row || result.state.waitingFor) rows.apply(result, Date.now());
       timers.apply(result.timers);
       for (const effect of result.effects) this.storageEffect(effect);
     });
@@ -124,7 +124,7 @@ export class Runner {
         return;
       case "requestSlot": {
         const definition = row && this.host.definition(row.workflow);
-        if (!row || !definition?.concurrency) return;
+        if (!row || !(definition?.concurrency || definition?.throttle)) return;
         return requestSlot(gates, definition, row).then((cause) => this.apply(cause).done);
       }
       case "releaseSlot": {
@@ -158,7 +158,7 @@ export class Runner {
     try {
       await index.remove(id);
       // A deleted instance holds no slot (the gate's lease check would free it too, later).
-      if (slot !== null) await this.host.gates(slot).release(id).catch(() => undefined);
+      if (slot !== null) await releaseSlot(this.host.gates, slot, id);
     } catch (error) {
       index.release();
       await this.apply({ kind: "purgeFailed" }).done;

@@ -58,6 +58,7 @@ export const CODES = {
   WORKFLOW_NOT_REGISTERED: { where: "workflow", title: "Workflow not registered", meaning: "the instance's workflow is not registered in the running deployment: it waits (`waitingFor.kind` `deployment`) and goes on by itself once a deployment registers it" },
   GATE_UNAVAILABLE: { where: "workflow", title: "Concurrency gate unreachable", meaning: "a queued instance's concurrency gate cannot be reached: it stays queued (`waitingFor.kind` `slot`) and asks again with backoff" },
   CONCURRENCY_KEY_INVALID: { where: "workflow", title: "Concurrency key invalid", meaning: "the workflow's `concurrency.key()` threw or returned something other than a string of 1 to 256 characters: the instance fails" },
+  THROTTLE_KEY_INVALID: { where: "workflow", title: "Throttle key invalid", meaning: "the workflow's `throttle.key()` threw or returned something other than a string of 1 to 256 characters: the instance fails" },
 
   // Thrown by the Cloudflare-style `Workflow` binding (src/compat) to its caller
   INVALID_BATCH: { where: "client", title: "Invalid batch", meaning: "`createBatch` was given no instances, more than 100, or one id twice" },
@@ -86,6 +87,8 @@ export const CODES = {
   INVALID_ID: { where: "api", status: 422, title: "Invalid id", meaning: "the id in the path is not an instance id" },
   STEP_NOT_FOUND: { where: "api", status: 422, title: "No such step", meaning: "a restart, fork or resolve of a step the journal does not have" },
   FORK_TOO_LARGE: { where: "api", status: 422, title: "Fork too large", meaning: "the journal before the fork's step holds more results than one fork copies (16 MiB); fork from an earlier step" },
+  FLOW_KEY_INVALID: { where: "api", status: 422, title: "Flow key invalid", meaning: "the workflow's `rateLimit.key()` or `debounce.key()` threw or returned something other than a string of 1 to 256 characters for this input: nothing was started" },
+  RATE_LIMITED: { where: "api", status: 429, title: "Rate limited", meaning: "the workflow's `rateLimit` for this key is used up: nothing was started; `Retry-After` says when to try again" },
   STEP_NOT_RESOLVABLE: { where: "api", status: 422, title: "Step cannot be resolved", meaning: "the step is not a `step.do` that failed the instance or waits to retry" },
   EVENT_BUFFER_FULL: { where: "api", status: 429, title: "Event buffer full", meaning: "the correlation key holds as many events that no wait took yet as it keeps (count or bytes); nothing was stored" },
   INTERNAL: { where: "api", status: 500, title: "Internal error", meaning: "Cairn failed to handle the request; the error was logged" },

@@ -44,6 +44,11 @@ const STATES = {
     waitingFor: { kind: "deployment", code: "WORKFLOW_NOT_REGISTERED", workflow: "w", since: new Date(0).toISOString() },
   },
   "completed, deleting": { ...base, status: "completed", stopping: "delete" },
+  "queued, debounced": {
+    ...base,
+    status: "queued",
+    waitingFor: { kind: "debounce", since: new Date(0).toISOString(), until: new Date(500).toISOString() },
+  },
 } satisfies Record<string, LifecycleState>;
 type Row = keyof typeof STATES;
 
@@ -64,9 +69,9 @@ const SAMPLES: { [K in CauseKind]: Extract<Cause, { kind: K }> } = {
   releaseDue: { kind: "releaseDue" },
   registryDue: { kind: "registryDue" },
   slotGranted: { kind: "slotGranted", gate: "g" },
-  slotRefused: { kind: "slotRefused" },
+  slotRefused: { kind: "slotRefused", wait: "throttle", retryAt: 700 },
   gateUnreachable: { kind: "gateUnreachable", message: "down" },
-  slotKeyInvalid: { kind: "slotKeyInvalid", message: "bad key" },
+  slotKeyInvalid: { kind: "slotKeyInvalid", code: "CONCURRENCY_KEY_INVALID", message: "bad key" },
   slotReleased: { kind: "slotReleased" },
   releaseFailed: { kind: "releaseFailed" },
   parentTold: { kind: "parentTold" },
@@ -80,6 +85,8 @@ const SAMPLES: { [K in CauseKind]: Extract<Cause, { kind: K }> } = {
   purgeFailed: { kind: "purgeFailed" },
   workflowMissing: { kind: "workflowMissing", workflow: "w" },
   resolve: { kind: "resolve" },
+  debounce: { kind: "debounce", until: 900 },
+  debounceDue: { kind: "debounceDue" },
 };
 
 // prettier-ignore
@@ -116,6 +123,8 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purgeFailed: "ignored",
     workflowMissing: "ignored",
     resolve: "refused INSTANCE_NOT_FOUND",
+    debounce: "refused INSTANCE_NOT_FOUND",
+    debounceDue: "ignored",
   },
   "queued": {
     create: "refused INSTANCE_EXISTS",
@@ -133,28 +142,30 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     releaseDue: "queued -release",
     registryDue: "queued -registry",
     slotGranted: "queued -slot ▸ drive",
-    slotRefused: "queued +slot",
+    slotRefused: "queued +slot +outbox ▸ pushIndex",
     gateUnreachable: "queued +slot +outbox ▸ pushIndex",
-    slotKeyInvalid: "failed +retention +parent +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, pushIndex",
+    slotKeyInvalid: "failed +retention +parent +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, pushIndex",
     slotReleased: "queued -release",
     releaseFailed: "ignored",
     parentTold: "queued -parent",
     parentUnreachable: "ignored",
     pause: "paused +outbox -lease ▸ pauseExecution, pushIndex",
     resume: "refused INVALID_TRANSITION",
-    terminate: "terminated +retention +parent +outbox -lease -slot -registry ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, pushIndex",
+    terminate: "terminated +retention +parent +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, pushIndex",
     restart: "refused INVALID_TRANSITION",
     delete: "queued (deleting) +retention ▸ abort, purge",
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
     resolve: "refused INVALID_TRANSITION",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "queued -debounce",
   },
   "running": {
     create: "refused INSTANCE_EXISTS",
     drive: "running +lease -registry ▸ advance",
-    completed: "completed +retention +parent +release +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
-    failed: "failed +retention +parent +release +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    completed: "completed +retention +parent +release +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    failed: "failed +retention +parent +release +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     suspended: "waiting +outbox -lease ▸ pushIndex",
     threw: "running +lease ▸ dropExecution",
     event: "running ▸ drive",
@@ -175,13 +186,15 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     parentUnreachable: "ignored",
     pause: "paused +outbox -lease ▸ pauseExecution, pushIndex",
     resume: "refused INVALID_TRANSITION",
-    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     restart: "queued +outbox -retention -parent -registry -lease -release ▸ abort, rewind, drive, pushIndex",
     delete: "running (deleting) +retention ▸ abort, purge",
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
     resolve: "running ▸ dropExecution, drive",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "running -debounce",
   },
   "waiting": {
     create: "refused INSTANCE_EXISTS",
@@ -208,19 +221,21 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     parentUnreachable: "ignored",
     pause: "paused +outbox -lease ▸ pauseExecution, pushIndex",
     resume: "refused INVALID_TRANSITION",
-    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     restart: "queued +outbox -retention -parent -registry -lease -release ▸ abort, rewind, drive, pushIndex",
     delete: "waiting (deleting) +retention ▸ abort, purge",
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
     resolve: "waiting ▸ dropExecution, drive",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "waiting -debounce",
   },
   "paused": {
     create: "refused INSTANCE_EXISTS",
     drive: "ignored",
-    completed: "completed +retention +parent +release +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
-    failed: "failed +retention +parent +release +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    completed: "completed +retention +parent +release +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    failed: "failed +retention +parent +release +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     suspended: "paused -lease",
     threw: "paused +lease ▸ dropExecution",
     event: "ignored",
@@ -241,13 +256,15 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     parentUnreachable: "ignored",
     pause: "refused INVALID_TRANSITION",
     resume: "running +outbox ▸ resumeExecution, drive, pushIndex",
-    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     restart: "queued +outbox -retention -parent -registry -lease -release ▸ abort, rewind, drive, pushIndex",
     delete: "paused (deleting) +retention ▸ abort, purge",
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "ignored",
     resolve: "paused ▸ dropExecution",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "paused -debounce",
   },
   "completed": {
     create: "refused INSTANCE_EXISTS",
@@ -281,6 +298,8 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purgeFailed: "ignored",
     workflowMissing: "ignored",
     resolve: "refused INVALID_TRANSITION",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "completed -debounce",
   },
   "failed": {
     create: "refused INSTANCE_EXISTS",
@@ -314,6 +333,8 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purgeFailed: "ignored",
     workflowMissing: "ignored",
     resolve: "queued +outbox -retention -parent ▸ dropExecution, requestSlot, pushIndex",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "failed -debounce",
   },
   "terminated": {
     create: "refused INSTANCE_EXISTS",
@@ -347,12 +368,14 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     purgeFailed: "ignored",
     workflowMissing: "ignored",
     resolve: "refused INVALID_TRANSITION",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "terminated -debounce",
   },
   "running, rolling back": {
     create: "refused INSTANCE_EXISTS",
     drive: "running +lease -registry ▸ advance",
-    completed: "terminated (stop cleared) +retention +parent +release +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
-    failed: "terminated (stop cleared) +retention +parent +release +outbox -lease -slot -registry ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    completed: "terminated (stop cleared) +retention +parent +release +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    failed: "terminated (stop cleared) +retention +parent +release +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     suspended: "waiting +outbox -lease ▸ pushIndex",
     threw: "running +lease ▸ dropExecution",
     event: "running ▸ drive",
@@ -373,13 +396,15 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     parentUnreachable: "ignored",
     pause: "refused INVALID_TRANSITION",
     resume: "refused INVALID_TRANSITION",
-    terminate: "terminated (stop cleared) +retention +parent +release +outbox -lease -slot -registry ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    terminate: "terminated (stop cleared) +retention +parent +release +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     restart: "queued (stop cleared) +outbox -retention -parent -registry -lease -release ▸ abort, rewind, drive, pushIndex",
     delete: "running (deleting) +retention ▸ abort, purge",
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
     resolve: "refused INVALID_TRANSITION",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "running -debounce",
   },
   "waiting for a deployment": {
     create: "refused INSTANCE_EXISTS",
@@ -406,13 +431,15 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     parentUnreachable: "ignored",
     pause: "paused +outbox -lease ▸ pauseExecution, pushIndex",
     resume: "refused INVALID_TRANSITION",
-    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
+    terminate: "terminated +retention +parent +release +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, releaseSlot, pushIndex",
     restart: "queued +outbox -retention -parent -registry -lease -release ▸ abort, rewind, drive, pushIndex",
     delete: "waiting (deleting) +retention ▸ abort, purge",
     purged: "ignored",
     purgeFailed: "ignored",
     workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
     resolve: "waiting ▸ dropExecution, drive",
+    debounce: "refused INVALID_TRANSITION",
+    debounceDue: "waiting -debounce",
   },
   "completed, deleting": {
     create: "refused INSTANCE_EXISTS",
@@ -442,10 +469,47 @@ const TABLE: Record<Row, Record<CauseKind, string>> = {
     terminate: "refused INSTANCE_DELETING",
     restart: "refused INSTANCE_DELETING",
     delete: "completed +retention ▸ purge",
-    purged: "absent -outbox -retention -parent -slot -release -registry -lease",
+    purged: "absent -outbox -retention -parent -slot -release -registry -lease -debounce",
     purgeFailed: "completed (stop cleared) +retention",
     workflowMissing: "ignored",
     resolve: "refused INSTANCE_DELETING",
+    debounce: "refused INSTANCE_DELETING",
+    debounceDue: "ignored",
+  },
+  "queued, debounced": {
+    create: "refused INSTANCE_EXISTS",
+    drive: "ignored",
+    completed: "ignored",
+    failed: "ignored",
+    suspended: "ignored",
+    threw: "ignored",
+    event: "ignored",
+    alarm: "queued ▸ drive",
+    retentionDue: "queued -retention",
+    outboxDue: "queued +outbox ▸ pushIndex",
+    slotDue: "queued -slot",
+    parentDue: "queued -parent",
+    releaseDue: "queued -release",
+    registryDue: "queued -registry",
+    slotGranted: "queued ▸ releaseSlot",
+    slotRefused: "ignored",
+    gateUnreachable: "ignored",
+    slotKeyInvalid: "failed +retention +parent +outbox -lease -slot -registry -debounce ▸ dropExecution, clearStepTimers, tellParent, pushIndex",
+    slotReleased: "queued -release",
+    releaseFailed: "ignored",
+    parentTold: "queued -parent",
+    parentUnreachable: "ignored",
+    pause: "paused +outbox -lease ▸ pauseExecution, pushIndex",
+    resume: "refused INVALID_TRANSITION",
+    terminate: "terminated +retention +parent +outbox -lease -slot -registry -debounce ▸ terminateChildren, abort, dropExecution, clearStepTimers, tellParent, pushIndex",
+    restart: "refused INVALID_TRANSITION",
+    delete: "queued (deleting) +retention ▸ abort, purge",
+    purged: "ignored",
+    purgeFailed: "ignored",
+    workflowMissing: "waiting +registry +outbox -lease ▸ dropExecution, pushIndex",
+    resolve: "refused INVALID_TRANSITION",
+    debounce: "queued +debounce +outbox ▸ pushIndex",
+    debounceDue: "queued +outbox -debounce ▸ requestSlot, pushIndex",
   },
 };
 
@@ -530,6 +594,34 @@ suite("the lifecycle machine, cases a table row does not show", () => {
     }
   });
 
+  it("a throttled instance shows since when it waits and its expected turn, and asks again then", () => {
+    const first = next(STATES.queued, { kind: "slotRefused", wait: "throttle", retryAt: 2_500 }, 1_000);
+    if (!first.ok) throw new Error("refused");
+    expect(first.state.waitingFor).toEqual({ kind: "throttle", since: new Date(1_000).toISOString(), until: new Date(2_500).toISOString() });
+    expect(first.timers.set.slot).toBe(2_500);
+    const again = next(first.state, { kind: "slotRefused", wait: "throttle", retryAt: 3_500 }, 2_500);
+    if (!again.ok) throw new Error("refused");
+    expect(again.state.waitingFor).toMatchObject({ since: new Date(1_000).toISOString(), until: new Date(3_500).toISOString() });
+    // Refused by the concurrency gate: waits for a slot, asked again after the usual period.
+    const slot = next(STATES.queued, { kind: "slotRefused" }, 1_000);
+    expect(slot).toMatchObject({ ok: true, state: { waitingFor: { kind: "slot", since: new Date(1_000).toISOString() } }, timers: { set: { slot: 31_000 } } });
+  });
+
+  it("a debounced start waits for its time, pushed back by later starts, then asks for admission", () => {
+    const created = next({ ...base, status: "absent" }, { kind: "create", debounceUntil: 500 }, 0);
+    if (!created.ok) throw new Error("refused");
+    expect(created.state.waitingFor).toEqual({ kind: "debounce", since: new Date(0).toISOString(), until: new Date(500).toISOString() });
+    expect(created.effects.map((e) => e.kind)).toEqual(["pushIndex"]);
+    expect(created.timers.set.debounce).toBe(500);
+    const pushed = next(created.state, { kind: "debounce", until: 800 }, 300);
+    if (!pushed.ok) throw new Error("refused");
+    expect(pushed.state.waitingFor).toMatchObject({ since: new Date(0).toISOString(), until: new Date(800).toISOString() });
+    expect(next(pushed.state, { kind: "drive" }, 400)).toMatchObject({ ok: true, effects: [] });
+    const due = next(pushed.state, { kind: "debounceDue" }, 800);
+    expect(due).toMatchObject({ ok: true, state: { status: "queued", waitingFor: null } });
+    expect(next({ ...pushed.state, gated: false }, { kind: "debounceDue" }, 800)).toMatchObject({ ok: true, effects: [{ kind: "drive" }, { kind: "pushIndex" }] });
+  });
+
   it("a rollback needs no concurrency slot", () => {
     const state = { ...STATES.queued, stopping: "rollback" as const };
     expect(next(state, { kind: "drive" }, 0)).toMatchObject({ ok: true, state: { status: "running" } });
@@ -548,7 +640,7 @@ const ANSWERS: Partial<Record<Effect["kind"], Cause[]>> = {
     { kind: "suspended", waitingFor: { kind: "sleep", until: new Date(0).toISOString() } },
     { kind: "threw" },
   ],
-  requestSlot: [{ kind: "slotGranted", gate: "g" }, { kind: "slotRefused" }, { kind: "gateUnreachable", message: "down" }, { kind: "slotKeyInvalid", message: "bad" }],
+  requestSlot: [{ kind: "slotGranted", gate: "g" }, { kind: "slotRefused" }, { kind: "slotRefused", wait: "throttle", retryAt: 0 }, { kind: "gateUnreachable", message: "down" }, { kind: "slotKeyInvalid", code: "THROTTLE_KEY_INVALID", message: "bad" }],
   releaseSlot: [{ kind: "slotReleased" }, { kind: "releaseFailed" }],
   tellParent: [{ kind: "parentTold" }, { kind: "parentUnreachable" }],
   purge: [{ kind: "purged" }, { kind: "purgeFailed" }],
@@ -556,6 +648,8 @@ const ANSWERS: Partial<Record<Effect["kind"], Cause[]>> = {
 
 const OUTSIDE: Cause[] = [
   { kind: "create" },
+  { kind: "create", debounceUntil: 5_000 },
+  { kind: "debounce", until: 9_000 },
   { kind: "event", waitedFor: true },
   { kind: "event", waitedFor: false },
   { kind: "pause" },
@@ -575,6 +669,7 @@ const TIMER_CAUSE: Record<OwnTimer, Cause> = {
   release: { kind: "releaseDue" },
   registry: { kind: "registryDue" },
   lease: { kind: "alarm", advancing: false, inMemory: false, stepDue: false },
+  debounce: { kind: "debounceDue" },
 };
 
 /**
@@ -585,7 +680,8 @@ const TIMER_CAUSE: Record<OwnTimer, Cause> = {
 function namedWait(waitingFor: WaitingFor | null, timers: Map<OwnTimer, number>): boolean {
   if (waitingFor === null) return false;
   if (waitingFor.kind === "deployment") return timers.has("registry");
-  if (waitingFor.kind === "slot") return timers.has("slot");
+  if (waitingFor.kind === "slot" || waitingFor.kind === "throttle") return timers.has("slot");
+  if (waitingFor.kind === "debounce") return timers.has("debounce");
   return true;
 }
 

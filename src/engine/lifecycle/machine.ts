@@ -12,34 +12,29 @@
  * Every (status × cause) pair has a decided outcome; `test/engine/lifecycle.test.ts`
  * lists them all in one table.
  */
-import { canTransition, type Status, type TerminalStatus, type WaitingFor } from "../status.js";
+import type { Status } from "../status.js";
+import { Builder } from "./builder.js";
 import {
-  ABSENT,
   FAULT_RETRY_MS,
   GATE_RETRY_MS,
   MESSAGE_RETRY_MS,
   OUTBOX_LEASE_MS,
-  OWN_TIMERS,
   PURGE_RETRY_MS,
   RECOVERY_LEASE_MS,
   REGISTRY_CHECK_MS,
   SLOT_CHECK_MS,
   type Cause,
   type CauseKind,
-  type Effect,
   type LifecycleState,
-  type OwnTimer,
   type RefusalCode,
   type Refusal,
-  type RowWrite,
-  type Step,
   type Transition,
 } from "./types.js";
 
 const ACTIVE: ReadonlySet<string> = new Set(["queued", "running", "waiting"]);
 const TERMINAL: ReadonlySet<string> = new Set(["completed", "failed", "terminated"]);
 /** Causes that are requests from outside, refused rather than ignored when they do not apply. */
-const REQUESTS: ReadonlySet<CauseKind> = new Set(["create", "event", "pause", "resume", "terminate", "restart", "delete", "resolve"]);
+const REQUESTS: ReadonlySet<CauseKind> = new Set(["create", "event", "pause", "resume", "terminate", "restart", "delete", "resolve", "debounce"]);
 
 /** Decides what follows `cause` for an instance in `state`. */
 export function next(state: LifecycleState, cause: Cause, now: number): Transition {
@@ -48,6 +43,11 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
 
   if (status === "absent") {
     if (cause.kind !== "create") return REQUESTS.has(cause.kind) ? refuse("INSTANCE_NOT_FOUND", status) : b.done();
+    if (cause.debounceUntil !== undefined) {
+      b.move("queued", { waitingFor: { kind: "debounce", since: new Date(now).toISOString(), until: new Date(cause.debounceUntil).toISOString() } });
+      b.timer("debounce", cause.debounceUntil);
+      return b.done();
+    }
     b.move("queued", { waitingFor: null });
     b.effects.push(state.gated ? { kind: "requestSlot" } : { kind: "drive" });
     return b.done();
@@ -76,8 +76,11 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
     }
   }
 
+  const debouncing = status === "queued" && state.waitingFor?.kind === "debounce";
   switch (cause.kind) {
     case "drive":
+      // A debounced start waits for its time (the `debounce` timer), whatever wakes it.
+      if (debouncing) return b.done();
       if (status === "queued" && state.gated && state.slot === null && state.stopping !== "rollback") {
         b.effects.push({ kind: "requestSlot" });
         return b.done();
@@ -153,7 +156,7 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
       return b.done();
 
     case "slotDue":
-      if (status === "queued" && state.gated && state.slot === null) b.effects.push({ kind: "requestSlot" });
+      if (status === "queued" && state.gated && state.slot === null && !debouncing) b.effects.push({ kind: "requestSlot" });
       else b.clear("slot");
       return b.done();
 
@@ -173,7 +176,8 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
       return b.done();
 
     case "slotGranted":
-      if (TERMINAL.has(status)) {
+      // A debounced instance asks no gate yet: a grant it did not ask for goes back.
+      if (TERMINAL.has(status) || debouncing) {
         b.effects.push({ kind: "releaseSlot", gate: cause.gate });
         return b.done();
       }
@@ -185,15 +189,20 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
       }
       return b.done();
 
-    case "slotRefused":
-      if (status !== "queued" || state.slot !== null) return b.done();
-      if (state.waitingFor) b.move("queued", { waitingFor: null });
-      b.timer("slot", now + SLOT_CHECK_MS);
+    case "slotRefused": {
+      if (status !== "queued" || state.slot !== null || debouncing) return b.done();
+      // Since when it waits for this (a slot, or its turn under the throttle) is kept across refusals.
+      const kind = cause.wait ?? "slot";
+      const previous = state.waitingFor?.kind === kind && state.waitingFor.code === undefined ? state.waitingFor : undefined;
+      const until = cause.retryAt === undefined ? {} : { until: new Date(cause.retryAt).toISOString() };
+      b.move("queued", { waitingFor: { kind, since: previous?.since ?? new Date(now).toISOString(), ...until } });
+      b.timer("slot", Math.max(now, cause.retryAt ?? now + SLOT_CHECK_MS));
       return b.done();
+    }
 
     case "gateUnreachable": {
-      if (status !== "queued" || state.slot !== null) return b.done();
-      const previous = state.waitingFor?.kind === "slot" ? state.waitingFor : undefined;
+      if (status !== "queued" || state.slot !== null || debouncing) return b.done();
+      const previous = state.waitingFor?.kind === "slot" && state.waitingFor.code === "GATE_UNAVAILABLE" ? state.waitingFor : undefined;
       const since = previous?.since ? Date.parse(previous.since) : now;
       const delay = Math.min(GATE_RETRY_MS.max, Math.max(GATE_RETRY_MS.first, now - since));
       if (!previous) {
@@ -207,7 +216,7 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
     case "slotKeyInvalid":
       if (status !== "queued") return b.done();
       return b.finish("failed", {
-        error: { name: "ConcurrencyKeyError", code: "CONCURRENCY_KEY_INVALID", message: cause.message },
+        error: { name: cause.code === "THROTTLE_KEY_INVALID" ? "ThrottleKeyError" : "ConcurrencyKeyError", code: cause.code, message: cause.message },
       });
 
     case "slotReleased":
@@ -288,6 +297,19 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
     case "purgeFailed":
       return b.done();
 
+    case "debounce":
+      if (!debouncing) return refuse("INVALID_TRANSITION", status);
+      b.move("queued", { waitingFor: { ...state.waitingFor!, until: new Date(cause.until).toISOString() } });
+      b.timer("debounce", cause.until);
+      return b.done();
+
+    case "debounceDue":
+      b.clear("debounce");
+      if (!debouncing) return b.done();
+      b.move("queued", { waitingFor: null });
+      b.effects.push(state.gated ? { kind: "requestSlot" } : { kind: "drive" });
+      return b.done();
+
     case "workflowMissing": {
       if (!ACTIVE.has(status)) return b.done();
       const previous = state.waitingFor?.kind === "deployment" ? state.waitingFor : undefined;
@@ -313,78 +335,4 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
 
 function refuse(code: RefusalCode, status: Status | "absent"): Refusal {
   return { ok: false, code, status };
-}
-
-/** Collects one transition: the new state, row fields, timers and effects. */
-class Builder {
-  readonly state: LifecycleState;
-  readonly effects: Effect[] = [];
-  private changed = false;
-  private write: RowWrite = {};
-  private readonly set: Partial<Record<OwnTimer, number>> = {};
-  private readonly cleared = new Set<OwnTimer>();
-
-  constructor(
-    private readonly from: LifecycleState,
-    private readonly now: number,
-  ) {
-    this.state = { ...from };
-  }
-
-  /** Moves to `to` (checked against the transition table); the row changes when status or wait does. */
-  move(to: Status, { waitingFor }: { waitingFor: WaitingFor | null }, write: RowWrite = {}): void {
-    const from = this.state.status;
-    if (from !== "absent" && from !== to && !canTransition(from, to)) {
-      throw new Error(`the lifecycle machine tried an illegal status change ${from} → ${to}`);
-    }
-    const sameWait = JSON.stringify(this.state.waitingFor) === JSON.stringify(waitingFor);
-    if (from !== to || !sameWait || write.reset || write.output !== undefined || write.error) this.changed = true;
-    this.state.status = to;
-    this.state.waitingFor = waitingFor;
-    this.write = { ...this.write, ...write };
-  }
-
-  /** Ends the instance: retention starts, the parent is told, the slot given back. */
-  finish(to: TerminalStatus, write: RowWrite): Step {
-    this.state.stopping = null;
-    this.move(to, { waitingFor: null }, { ...write, completedAt: this.now });
-    this.clear("lease", "slot", "registry");
-    this.timer("retention", this.now + this.from.retentionMs[to]);
-    this.effects.push({ kind: "dropExecution" }, { kind: "clearStepTimers" });
-    if (this.from.hasParent) {
-      this.timer("parent", this.now);
-      this.effects.push({ kind: "tellParent" });
-    }
-    if (this.from.slot !== null) {
-      this.timer("release", this.now);
-      this.effects.push({ kind: "releaseSlot", gate: this.from.slot });
-    }
-    return this.done();
-  }
-
-  /** The instance is gone: no state, no timer. */
-  gone(): Step {
-    return { ok: true, state: { ...ABSENT }, changed: false, write: {}, timers: { set: {}, clear: [...OWN_TIMERS] }, effects: [] };
-  }
-
-  timer(key: OwnTimer, at: number): void {
-    this.set[key] = at;
-    this.cleared.delete(key);
-  }
-
-  clear(...keys: OwnTimer[]): void {
-    for (const key of keys) {
-      delete this.set[key];
-      this.cleared.add(key);
-    }
-  }
-
-  done(): Step {
-    if (this.changed) {
-      this.effects.push({ kind: "pushIndex" });
-      if (this.set.outbox === undefined) this.set.outbox = this.now + OUTBOX_LEASE_MS;
-      this.cleared.delete("outbox");
-    }
-    return { ok: true, state: this.state, changed: this.changed, write: this.write, timers: { set: this.set, clear: [...this.cleared] }, effects: this.effects };
-  }
 }

@@ -7,7 +7,7 @@ import type { ErrorRecord } from "../errors.js";
 import type { Status, TerminalStatus, WaitingFor } from "../status.js";
 
 /** The object's own timers (step timers belong to the journal). */
-export const OWN_TIMERS = ["outbox", "retention", "parent", "slot", "release", "registry", "lease"] as const;
+export const OWN_TIMERS = ["outbox", "retention", "parent", "slot", "release", "registry", "lease", "debounce"] as const;
 export type OwnTimer = (typeof OWN_TIMERS)[number];
 
 /** While an advance runs, the alarm is kept this far ahead; if the runtime dies mid-step it replays the journal. */
@@ -37,14 +37,15 @@ export interface LifecycleState {
   slot: string | null;
   /** Started by a parent (`step.child`): tells it when it finishes. */
   hasParent: boolean;
-  /** Its workflow declares a concurrency limit: it needs a slot before it runs. */
+  /** Its workflow declares a concurrency limit or a throttle: it is admitted (`slot`) before it runs. */
   gated: boolean;
   /** How long a finished instance is kept, by final status. */
   retentionMs: Readonly<Record<TerminalStatus, number>>;
 }
 
 export type Cause =
-  | { kind: "create" }
+  /** `debounceUntil`: a debounced start; it stays queued until then (`waitingFor.kind` `debounce`). */
+  | { kind: "create"; debounceUntil?: number }
   /** A drive is about to run the workflow (its definition is registered). */
   | { kind: "drive" }
   | { kind: "completed"; output: string | null }
@@ -67,9 +68,13 @@ export type Cause =
   | { kind: "releaseDue" }
   | { kind: "registryDue" }
   | { kind: "slotGranted"; gate: string }
-  | { kind: "slotRefused" }
+  /**
+   * Not admitted yet: `wait` says what it waits for (a concurrency slot, or its turn
+   * under a throttle); `retryAt`: when to ask again (by default after SLOT_CHECK_MS).
+   */
+  | { kind: "slotRefused"; wait?: "slot" | "throttle"; retryAt?: number }
   | { kind: "gateUnreachable"; message: string }
-  | { kind: "slotKeyInvalid"; message: string }
+  | { kind: "slotKeyInvalid"; code: "CONCURRENCY_KEY_INVALID" | "THROTTLE_KEY_INVALID"; message: string }
   | { kind: "slotReleased" }
   | { kind: "releaseFailed" }
   | { kind: "parentTold" }
@@ -83,7 +88,10 @@ export type Cause =
   | { kind: "purgeFailed" }
   | { kind: "workflowMissing"; workflow: string }
   /** An operator gave the result of a step that failed the instance or waits to retry (journaled with this cause). */
-  | { kind: "resolve" };
+  | { kind: "resolve" }
+  /** Another start for the key of a debounced instance: its input was replaced, it starts at `until` instead. */
+  | { kind: "debounce"; until: number }
+  | { kind: "debounceDue" };
 
 export type CauseKind = Cause["kind"];
 
@@ -93,7 +101,7 @@ export const CAUSE_KINDS = [
   "retentionDue", "outboxDue", "slotDue", "parentDue", "releaseDue", "registryDue",
   "slotGranted", "slotRefused", "gateUnreachable", "slotKeyInvalid", "slotReleased", "releaseFailed",
   "parentTold", "parentUnreachable", "pause", "resume", "terminate", "restart", "delete", "purged", "purgeFailed",
-  "workflowMissing", "resolve",
+  "workflowMissing", "resolve", "debounce", "debounceDue",
 ] as const satisfies readonly CauseKind[];
 
 /** Why an execution in memory is stopped. */
