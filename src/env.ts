@@ -1,6 +1,7 @@
 import type { ConcurrencyGate } from "./flow/gate.js";
 import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
+import type { WatchHub } from "./watch/hub.js";
 
 /** The Worker's bindings, as wrangler.toml and its secrets declare them. */
 export interface Env {
@@ -9,6 +10,8 @@ export interface Env {
   CONCURRENCY_GATE: DurableObjectNamespace<ConcurrencyGate>;
   /** One object per schedule: its alarm fires at the next cron time. */
   SCHEDULE: DurableObjectNamespace<Schedule>;
+  /** One object per instance being watched: holds its subscribers' streams (live subscriptions). */
+  WATCH_HUB: DurableObjectNamespace<WatchHub>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
   /** Secret: full access to the API. Without it the API refuses every request. */

@@ -18,7 +18,6 @@ export const BINDING_CODES = {
   INSTANCE_FINISHED: "instance.not_running",
   INDEX_UNAVAILABLE: "internal_server",
   WORKFLOW_NOT_REGISTERED: "workflow.not_found",
-  SUBSCRIBE_UNAVAILABLE: "not_supported",
 } as const;
 export type BindingCode = keyof typeof BINDING_CODES;
 

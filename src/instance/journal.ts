@@ -6,8 +6,9 @@
 import type { AttemptRecord, ErrorRecord, InboxEvent, JournalStore, StepKind, StepRecord, StepStatus } from "../engine/index.js";
 import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
+import type { JournalObserver } from "./watch.js";
 
-type StepRow = {
+export type StepRow = {
   seq: number;
   name: string;
   count: number;
@@ -46,12 +47,14 @@ export class SqlJournal implements JournalStore {
   private readonly present = new Set<OnDemandTable>();
   /** Set for the journal of an instance created a moment ago: there is nothing to read yet. */
   private known: "empty" | undefined;
+  private readonly observer?: JournalObserver;
 
-  /** `empty`: the instance was created in this object's life and nothing was journaled since. */
+  /** `empty`: the instance was created in this object's life and nothing was journaled since. `observer`: told of each write (live subscriptions). */
   constructor(
     private readonly sql: Sql,
-    { empty = false }: { empty?: boolean } = {},
+    { empty = false, observer }: { empty?: boolean; observer?: JournalObserver } = {},
   ) {
+    this.observer = observer;
     if (empty) {
       this.known = "empty";
       return;
@@ -84,6 +87,7 @@ export class SqlJournal implements JournalStore {
   }
 
   save(r: StepRecord): void {
+    this.observer?.step(r);
     if (this.saveAttemptRow(r)) return;
     this.attempting.delete(r.seq);
     this.sql.run(
@@ -120,6 +124,7 @@ export class SqlJournal implements JournalStore {
   }
 
   saveAttempt(a: AttemptRecord): void {
+    this.observer?.attempt(a);
     this.ensure("attempts");
     this.sql.run(
       "INSERT OR REPLACE INTO attempts (seq, attempt, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?)",
@@ -205,7 +210,7 @@ export class SqlJournal implements JournalStore {
   }
 }
 
-function toRecord(row: StepRow): StepRecord {
+export function toRecord(row: StepRow): StepRecord {
   const record: StepRecord = {
     seq: row.seq,
     name: row.name,

@@ -1,0 +1,178 @@
+/**
+ * The instance's side of live subscriptions. Subscribers never talk to the instance:
+ * they hold streams on the instance's watch hub (src/watch/hub.ts), and the hub
+ * tells the instance whether anyone listens (`watch(true|false)`, kept in storage
+ * so an evicted object still knows). Only then does the instance turn what it
+ * journals and each change of its status into events, and send them to the hub in
+ * batches, one call at a time: one call per batch however many subscribers there
+ * are. Unwatched, each journal write and each transition costs one flag test.
+ */
+import type { AttemptRecord, StepRecord } from "../engine/index.js";
+import { eventSize, queuedEvent, startedEvent, statusEvent, stepEvents, type WatchEvent } from "../watch/events.js";
+import { toRecord, type StepRow } from "./journal.js";
+import type { Sql } from "./sql.js";
+import type { InstanceRow } from "./view.js";
+
+/** What the journal tells of each write (journal.ts calls it with every record and failed attempt it saves). */
+export interface JournalObserver {
+  step(record: StepRecord): void;
+  attempt(attempt: AttemptRecord): void;
+}
+
+/** The hub's method the instance calls; `listening` false: nobody subscribes any more. */
+export interface WatchHubStub {
+  publish(instanceId: string, events: WatchEvent[]): Promise<{ listening: boolean }>;
+}
+
+/** A batch sent to the hub stays under this many bytes (an RPC carries at most 32 MiB). */
+const BATCH_BYTES = 4 * 1024 * 1024;
+/** A page of history holds at most this many steps, and results up to about BATCH_BYTES. */
+const HISTORY_STEPS = 200;
+const WATCHED_KEY = "watched";
+
+export interface WatchHost {
+  readonly kv: SyncKvStorage;
+  row(): InstanceRow | undefined;
+  hub(instanceId: string): WatchHubStub;
+}
+
+export class Watch implements JournalObserver {
+  /** Unknown until first asked: then read once from storage. */
+  private on?: boolean;
+  /** A failed attempt waits for its step's next write, which tells when the next attempt comes. */
+  private readonly failed = new Map<number, AttemptRecord>();
+  private queue: WatchEvent[] = [];
+  private sending = false;
+
+  constructor(private readonly host: WatchHost) {}
+
+  get watched(): boolean {
+    return (this.on ??= this.host.kv.get<boolean>(WATCHED_KEY) === true);
+  }
+
+  /** The hub says whether anyone listens. */
+  set(on: boolean): void {
+    if (on === this.watched) return;
+    this.on = on;
+    if (on) this.host.kv.put(WATCHED_KEY, true);
+    else {
+      this.host.kv.delete(WATCHED_KEY);
+      this.queue = [];
+      this.failed.clear();
+    }
+  }
+
+  step(record: StepRecord): void {
+    if (!this.watched) return;
+    const failed = this.failed.get(record.seq);
+    if (failed) this.failed.delete(record.seq);
+    this.emit(stepEvents(record, failed ? [failed] : []));
+  }
+
+  attempt(attempt: AttemptRecord): void {
+    if (!this.watched) return;
+    this.failed.set(attempt.seq, { ...attempt });
+  }
+
+  /** After a transition: the row before and after it (`changed`: its status or wait changed). */
+  transition(before: InstanceRow | undefined, after: InstanceRow | undefined, changed: boolean): void {
+    if (!after || !this.watched) return;
+    if (!before) return this.emit([queuedEvent(after)]);
+    if (!changed) return;
+    const events: WatchEvent[] = [];
+    if (before.status === "queued" && after.status === "running") events.push(startedEvent(after, after.updated_at));
+    events.push(statusEvent(after));
+    this.emit(events);
+  }
+
+  private emit(events: WatchEvent[]): void {
+    this.queue.push(...events);
+    if (this.sending) return;
+    this.sending = true;
+    queueMicrotask(() => void this.send());
+  }
+
+  /** Sends what is queued, a batch at a time; events journaled meanwhile go in the next batch. */
+  private async send(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const id = this.host.row()?.id;
+        if (!id) return void (this.queue = []);
+        // A failed attempt whose step was not journaled again in the same turn goes as it is.
+        for (const attempt of this.failed.values()) this.queue.push(...attemptOnly(attempt));
+        this.failed.clear();
+        const batch = takeBatch(this.queue);
+        try {
+          const { listening } = await this.host.hub(id).publish(id, batch);
+          if (!listening) this.set(false);
+        } catch (error) {
+          // The hub catches up from the journal when its subscribers come back.
+          console.warn(`instance ${id}: could not send ${batch.length} events to its subscribers: ${String(error)}`);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+}
+
+function takeBatch(queue: WatchEvent[]): WatchEvent[] {
+  let bytes = 0;
+  let n = 0;
+  while (n < queue.length && (n === 0 || bytes + eventSize(queue[n]!) <= BATCH_BYTES)) bytes += eventSize(queue[n++]!);
+  return queue.splice(0, n);
+}
+
+function attemptOnly(attempt: AttemptRecord): WatchEvent[] {
+  return stepEvents({ seq: attempt.seq, name: "", count: 0, kind: "do", status: "retrying", attempts: attempt.attempt, startedAt: 0 }, [attempt]).filter(
+    (e) => e.type === "attempt_errored" || e.type === "attempt_started",
+  );
+}
+
+/** One page of an instance's history: its events from step `fromSeq` on, and where the next page starts. */
+export interface HistoryPage {
+  events: WatchEvent[];
+  next?: number;
+}
+
+/**
+ * The history as events, a page at a time so that a long instance never makes one
+ * answer too large: created (and started), then each step with its attempts, then
+ * the status it has now.
+ */
+export function historyPage(sql: Sql, row: InstanceRow, fromSeq: number, hasAttempts: boolean): HistoryPage {
+  const events: WatchEvent[] = [];
+  const rows = sql.all<StepRow>("SELECT * FROM steps WHERE seq >= ? ORDER BY seq LIMIT ?", fromSeq, HISTORY_STEPS);
+  if (fromSeq === 0) {
+    events.push(queuedEvent(row));
+    if (row.status !== "queued" || rows.length > 0) events.push(startedEvent(row, rows[0]?.started_at ?? row.updated_at));
+  }
+  const failed = new Map<number, AttemptRecord[]>();
+  if (hasAttempts && rows.length > 0) {
+    const attempts = sql.all<{ seq: number; attempt: number; started_at: number; finished_at: number; error: string }>(
+      "SELECT * FROM attempts WHERE seq BETWEEN ? AND ? ORDER BY seq, attempt",
+      rows[0]!.seq,
+      rows.at(-1)!.seq,
+    );
+    for (const a of attempts) {
+      const list = failed.get(a.seq) ?? [];
+      list.push({ seq: a.seq, attempt: a.attempt, startedAt: a.started_at, finishedAt: a.finished_at, error: JSON.parse(a.error) });
+      failed.set(a.seq, list);
+    }
+  }
+  let bytes = 0;
+  let last = fromSeq - 1;
+  for (const stepRow of rows) {
+    if (bytes > BATCH_BYTES) break;
+    const record = toRecord(stepRow);
+    const made = stepEvents(record, failed.get(record.seq));
+    for (const event of made) bytes += eventSize(event);
+    events.push(...made);
+    last = record.seq;
+  }
+  const more = rows.length === HISTORY_STEPS || last < (rows.at(-1)?.seq ?? last);
+  if (more) return { events, next: last + 1 };
+  // The status as it stands, unless nothing happened since the instance was created.
+  if (row.version > 1) events.push(statusEvent(row));
+  return { events };
+}
