@@ -15,6 +15,7 @@ import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
 import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
+import { subscribeRoutes } from "./subscribe.js";
 import { forkRoutes } from "./fork.js";
 import { journalRoutes } from "./journal.js";
 import { resolveRoutes } from "./resolve.js";
@@ -53,6 +54,7 @@ export function createApp(workflows: WorkflowRegistry) {
   app.route("/", hookRoutes());
   searchRoutes(app);
   instanceRoutes(app);
+  subscribeRoutes(app);
   journalRoutes(app);
   forkRoutes(app, workflows);
   resolveRoutes(app);
