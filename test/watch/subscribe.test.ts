@@ -3,10 +3,12 @@
  * the end; resuming after an event; filters; what a read-only subscriber sees; and
  * what subscribers cost the instance (its calls to the watch hub).
  */
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/index.js";
 import { readServerSentEvents } from "../../src/lib/sse.js";
 import { switches } from "../fixtures/effects.js";
-import { api, start, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
+import { TOKENS, api, start, uniqueId, waitForStatus, waitUntil } from "../helpers.js";
 
 type Event = { instanceId: string; eventId: number; type: string; timestamp: number; stepName?: string; attempt?: number; output?: unknown; error?: { code: string }; retryDelayMs?: number; [k: string]: unknown };
 
@@ -135,6 +137,20 @@ describe("GET /api/instances/:id/subscribe", () => {
     const stream = await subscribe(id, { query: "?filter=step_completed" });
     expect(await stream.read()).toBeUndefined();
     expect(stream.seen.map((e) => e.output)).toEqual(["[REDACTED]", expect.any(Number)]);
+  });
+});
+
+describe("the typed client's subscribe", () => {
+  it("iterates the events until the instance ends, from a cursor and with a filter", async () => {
+    const cairn = createClient({ baseUrl: "http://cairn.test", token: TOKENS.full, fetch: (request) => SELF.fetch(request) });
+    const { id } = await start("test-counted-chain", { id: uniqueId("sub-client"), input: { steps: 2 } });
+    const all = [];
+    for await (const event of cairn.subscribe(id)) all.push(event);
+    expect(all.at(-1)).toMatchObject({ type: "workflow_completed", output: { total: 1 } });
+    const tail = [];
+    for await (const event of cairn.subscribe(id, { cursor: all[1]!.eventId, filter: ["step_completed"] })) tail.push(event.output);
+    expect(tail).toEqual([0, 1]);
+    await expect(cairn.subscribe(uniqueId("sub-client-missing")).next()).rejects.toMatchObject({ code: "INSTANCE_NOT_FOUND", status: 404 });
   });
 });
 
