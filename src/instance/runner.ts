@@ -171,10 +171,12 @@ export class Runner {
     }
     this.host.driver.abort("deleted");
     this.host.clock.cancel();
+    const watched = this.host.watch.watched;
     await storage.deleteAlarm();
     await storage.deleteAll();
     rows.forget({ deleted: true });
     index.release();
+    await this.host.watch.gone(id, watched);
     return { ok: true };
   }
 }

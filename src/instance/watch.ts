@@ -22,6 +22,8 @@ export interface JournalObserver {
 /** The hub's method the instance calls; `listening` false: nobody subscribes any more. */
 export interface WatchHubStub {
   publish(instanceId: string, events: WatchEvent[]): Promise<{ listening: boolean }>;
+  /** The instance was deleted: its subscriptions end. */
+  gone(instanceId: string): Promise<void>;
 }
 
 /** A batch sent to the hub stays under this many bytes (an RPC carries at most 32 MiB). */
@@ -60,6 +62,14 @@ export class Watch implements JournalObserver {
       this.queue = [];
       this.failed.clear();
     }
+  }
+
+  /** The instance was deleted (its storage, the flag with it, is gone): the hub ends its streams. */
+  async gone(id: string, watched: boolean): Promise<void> {
+    this.on = false;
+    this.queue = [];
+    this.failed.clear();
+    if (watched) await this.host.hub(id).gone(id).catch((error: unknown) => console.warn(`instance ${id}: could not end its subscriptions: ${String(error)}`));
   }
 
   step(record: StepRecord): void {

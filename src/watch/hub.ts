@@ -68,6 +68,8 @@ export class WatchHub extends DurableObject<Env> {
   private told: Promise<unknown> = Promise.resolve();
   /** The id of the last status event kept, when it ends the instance. */
   private endId?: number;
+  /** The instance was deleted: every stream ends. */
+  private deleted = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,6 +88,15 @@ export class WatchHub extends DurableObject<Env> {
     if (!this.synced) return { listening: false };
     this.keep(events);
     return { listening: true };
+  }
+
+  /** The instance was deleted: its events go, its streams end. */
+  async gone(_instanceId: string): Promise<void> {
+    this.sql.run("DELETE FROM events");
+    this.sql.run("DELETE FROM instance");
+    this.synced = false;
+    this.deleted = true;
+    this.wake();
   }
 
   /** One subscriber's stream (`subscribeUrl`); 404 when there is no such instance. */
@@ -126,6 +137,7 @@ export class WatchHub extends DurableObject<Env> {
       }
       this.keep(this.held);
       this.synced = true;
+      this.deleted = false;
       return true;
     } finally {
       this.held = undefined;
@@ -154,7 +166,10 @@ export class WatchHub extends DurableObject<Env> {
       added = true;
       if (event.type.startsWith("workflow_") && event.type !== "workflow_started") this.endId = TERMINAL_EVENTS.has(event.type) ? kept.id : undefined;
     }
-    if (!added) return;
+    if (added) this.wake();
+  }
+
+  private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
@@ -195,7 +210,7 @@ export class WatchHub extends DurableObject<Env> {
         }
         if (text) await writer.write(encoder.encode(text));
         if (rows.length === ROUND) continue;
-        if (this.endId !== undefined && after >= this.endId) break;
+        if (this.deleted || (this.endId !== undefined && after >= this.endId)) break;
         if (!(await this.news(KEEP_ALIVE_MS))) await writer.write(encoder.encode(": keep-alive\n\n"));
       }
       await writer.close();

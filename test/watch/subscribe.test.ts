@@ -118,6 +118,16 @@ describe("GET /api/instances/:id/subscribe", () => {
     expect((await api(`/api/instances/${id}/subscribe`, { headers: { "last-event-id": "abc" } })).status).toBe(422);
   });
 
+  it("ends the stream when the instance is deleted", async () => {
+    const { id } = await start("test-inbox", { id: uniqueId("sub-deleted") });
+    await waitForStatus(id, "waiting");
+    const stream = await subscribe(id);
+    await stream.read((e) => e.type === "workflow_waiting");
+    expect((await api(`/api/instances/${id}`, { method: "DELETE" })).status).toBe(200);
+    expect(await stream.read()).toBeUndefined();
+    expect((await api(`/api/instances/${id}/subscribe`)).status).toBe(404);
+  });
+
   it("gives a read-only subscriber webhook results without their URL and token", async () => {
     const { id } = await start("test-hooked", { id: uniqueId("sub-hook") });
     await waitForStatus(id, "waiting");
