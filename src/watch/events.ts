@@ -127,7 +127,8 @@ export function stepEvents(record: StepRecord, failed: readonly AttemptRecord[] 
     case "do":
     case "rollback": {
       const p = r.kind === "rollback" ? "rollback_" : "";
-      if (r.kind === "rollback" && r.attempts <= 1) at("rollback_started", r.startedAt, {}, `rollback:${r.startedAt}`);
+      // Before the first rollback's own events; one per instance (the hub keeps a key once).
+      if (r.kind === "rollback") events.push({ key: "rollback", type: "rollback_started", timestamp: r.startedAt, fields: {} });
       at(`${p}step_started` as EventType, r.startedAt);
       const attempt = (type: string, n: number, startedAt: number, timestamp: number, fields: Record<string, unknown> = {}) =>
         at(`${p}attempt_${type}` as EventType, timestamp, { attempt: n, ...fields }, `${r.seq}:${startedAt}:attempt_${type}:${n}`);
@@ -158,11 +159,13 @@ export function stepEvents(record: StepRecord, failed: readonly AttemptRecord[] 
       if (r.status === "completed") completed(events, at, "wait_completed", end, r);
       else if (r.status === "failed") at(r.error?.code === "EVENT_TIMEOUT" ? "wait_timed_out" : "step_errored", end, r.error ? { error: errorOf(r.error) } : {});
       return events;
-    case "child":
-      at("child_started", r.startedAt, { childId: r.eventType?.slice(CHILD_EVENT_PREFIX.length) ?? "" });
-      if (r.status === "completed") completed(events, at, "child_finished", end, r, { status: "completed" });
-      else if (r.status === "failed") at("child_finished", end, { status: "failed", ...(r.error && { error: errorOf(r.error) }) });
+    case "child": {
+      const childId = r.eventType?.slice(CHILD_EVENT_PREFIX.length) ?? "";
+      at("child_started", r.startedAt, { childId });
+      if (r.status === "completed") completed(events, at, "child_finished", end, r, { childId, status: "completed" });
+      else if (r.status === "failed") at("child_finished", end, { childId, status: "failed", ...(r.error && { error: errorOf(r.error) }) });
       return events;
+    }
     case "webhook":
       at("step_started", r.startedAt);
       if (r.status === "completed") completed(events, at, "step_completed", end, r);

@@ -118,6 +118,30 @@ describe("GET /api/instances/:id/subscribe", () => {
     expect((await api(`/api/instances/${id}/subscribe`, { headers: { "last-event-id": "abc" } })).status).toBe(422);
   });
 
+  it("tells of rollbacks and of children", async () => {
+    const saga = await start("test-saga", { id: uniqueId("sub-saga"), input: { mode: "fail" } });
+    const rollbacks = await subscribe(saga.id, { query: "?filter=rollback_started,rollback_step_completed,step_errored,workflow_errored" });
+    expect(await rollbacks.read()).toBeUndefined();
+    expect(rollbacks.seen.map((e) => `${e.type} ${e.stepName ?? ""}`.trim())).toEqual([
+      "step_errored deliver",
+      "rollback_started",
+      "rollback_step_completed rollback ship",
+      "rollback_step_completed rollback charge",
+      "rollback_step_completed rollback reserve",
+      "workflow_errored",
+    ]);
+
+    const parent = await start("test-parent", { id: uniqueId("sub-parent"), input: { count: 2 } });
+    const family = await subscribe(parent.id, { query: "?filter=child_started,child_finished" });
+    expect(await family.read()).toBeUndefined();
+    expect(family.seen.map((e) => [e.type, e.childId, e.status ?? null, e.output ?? null]).sort((a, b) => String(a).localeCompare(String(b)))).toEqual([
+      ["child_finished", `${parent.id}:part:1`, "completed", 0],
+      ["child_finished", `${parent.id}:part:2`, "completed", 2],
+      ["child_started", `${parent.id}:part:1`, null, null],
+      ["child_started", `${parent.id}:part:2`, null, null],
+    ]);
+  });
+
   it("ends the stream when the instance is deleted", async () => {
     const { id } = await start("test-inbox", { id: uniqueId("sub-deleted") });
     await waitForStatus(id, "waiting");
