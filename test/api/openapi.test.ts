@@ -21,6 +21,7 @@ const BROWSER_PAGES = new Set([
   "POST /logout",
   "GET /instances/{id}",
   "GET /instances/{id}/journal",
+  "GET /instances/{id}/subscribe",
   "GET /instances/{id}/{action}",
   "POST /instances/{id}/{action}",
   "GET /schedules",
