@@ -42,7 +42,7 @@ export function streamAnswer(stream: Response): Response {
   });
 }
 
-const DESCRIPTION = `Server-Sent Events: first the instance's history (created, started, each step with its attempts, the status now), then each event as it happens, until the instance completes, fails or is terminated; then the stream ends. Each event is \`id: <eventId>\`, \`event: <type>\` and \`data: <JSON>\`; the JSON has Cloudflare's \`WorkflowInstanceEvent\` shape (\`instanceId\`, \`eventId\`, \`timestamp\`, \`type\`, \`stepName\`, \`attempt\`, \`output\`, \`error\`, …) plus \`stepCount\`, \`stepKind\` and \`waitingFor\`. Resume with \`Last-Event-ID\` (browsers' EventSource sends it by itself) or \`cursor\`. The read-only token may subscribe; it gets \`step.webhook\` results without their URL and token. Event types: ${EVENT_TYPES.map((t) => `\`${t}\``).join(", ")}.`;
+const DESCRIPTION = `Server-Sent Events: first the instance's history (created, started, each step with its attempts, the status now), then each event as it happens, until the instance completes, fails or is terminated; then the stream ends. Each event is \`id: <eventId>\`, \`event: <type>\` and \`data: <JSON>\`; the JSON has Cloudflare's \`WorkflowInstanceEvent\` shape (\`instanceId\`, \`eventId\`, \`timestamp\`, \`type\`, \`stepName\`, \`attempt\`, \`output\`, \`error\`, …) plus \`stepCount\`, \`stepKind\` and \`waitingFor\`. Resume with \`Last-Event-ID\` (browsers' EventSource sends it by itself) or \`cursor\`. The read-only token may subscribe; every webhook token the instance minted is \`[redacted]\` wherever it shows. Event types: ${EVENT_TYPES.map((t) => `\`${t}\``).join(", ")}.`;
 
 export function subscribeRoutes(app: Api): void {
   route(

@@ -103,6 +103,11 @@ const MIGRATIONS: readonly string[][] = [
     // 1 for a step configured sensitive: "output": views leave its result out.
     `ALTER TABLE steps ADD COLUMN sensitive INTEGER`,
   ],
+  [
+    // A value made when the instance is created: its webhook tokens carry it, so an
+    // instance deleted and created again under the same id refuses the old URLs.
+    `ALTER TABLE instance ADD COLUMN generation TEXT`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -128,7 +133,8 @@ const CURRENT = [
      origin TEXT,
      stopping TEXT,
      slot TEXT,
-     forked_from TEXT
+     forked_from TEXT,
+     generation TEXT
    )`,
   `CREATE TABLE steps (
      seq INTEGER PRIMARY KEY,

@@ -9,8 +9,7 @@
  */
 import type { AttemptRecord, StepRecord } from "../engine/index.js";
 import { eventSize, queuedEvent, startedEvent, statusEvent, stepEvents, type WatchEvent } from "../watch/events.js";
-import { toRecord, type StepRow } from "./journal.js";
-import type { Sql } from "./sql.js";
+import type { SqlJournal } from "./journal.js";
 import type { InstanceRow } from "./view.js";
 
 /** What the journal tells of each write (journal.ts calls it with every record and failed attempt it saves). */
@@ -150,38 +149,25 @@ export interface HistoryPage {
  * answer too large: created (and started), then each step with its attempts, then
  * the status it has now.
  */
-export function historyPage(sql: Sql, row: InstanceRow, fromSeq: number, hasAttempts: boolean): HistoryPage {
+export function historyPage(journal: SqlJournal, row: InstanceRow, fromSeq: number): HistoryPage {
   const events: WatchEvent[] = [];
-  const rows = sql.all<StepRow>("SELECT * FROM steps WHERE seq >= ? ORDER BY seq LIMIT ?", fromSeq, HISTORY_STEPS);
+  const { records, attempts } = journal.stepsFrom(fromSeq, HISTORY_STEPS);
   if (fromSeq === 0) {
     events.push(queuedEvent(row));
-    if (row.status !== "queued" || rows.length > 0) events.push(startedEvent(row, rows[0]?.started_at ?? row.updated_at));
+    if (row.status !== "queued" || records.length > 0) events.push(startedEvent(row, records[0]?.startedAt ?? row.updated_at));
   }
   const failed = new Map<number, AttemptRecord[]>();
-  if (hasAttempts && rows.length > 0) {
-    const attempts = sql.all<{ seq: number; attempt: number; started_at: number; finished_at: number; error: string }>(
-      "SELECT * FROM attempts WHERE seq BETWEEN ? AND ? ORDER BY seq, attempt",
-      rows[0]!.seq,
-      rows.at(-1)!.seq,
-    );
-    for (const a of attempts) {
-      const list = failed.get(a.seq) ?? [];
-      list.push({ seq: a.seq, attempt: a.attempt, startedAt: a.started_at, finishedAt: a.finished_at, error: JSON.parse(a.error) });
-      failed.set(a.seq, list);
-    }
-  }
+  for (const a of attempts) failed.set(a.seq, [...(failed.get(a.seq) ?? []), a]);
   let bytes = 0;
   let last = fromSeq - 1;
-  for (const stepRow of rows) {
+  for (const record of records) {
     if (bytes > BATCH_BYTES) break;
-    const record = toRecord(stepRow);
     const made = stepEvents(record, failed.get(record.seq));
     for (const event of made) bytes += eventSize(event);
     events.push(...made);
     last = record.seq;
   }
-  const more = rows.length === HISTORY_STEPS || last < (rows.at(-1)?.seq ?? last);
-  if (more) return { events, next: last + 1 };
+  if (records.length === HISTORY_STEPS || last < (records.at(-1)?.seq ?? last)) return { events, next: last + 1 };
   // The status as it stands, unless nothing happened since the instance was created.
   if (row.version > 1) events.push(statusEvent(row));
   return { events };

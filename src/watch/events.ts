@@ -212,15 +212,3 @@ export function eventBody(event: WatchEvent): string {
 export function eventSize(event: WatchEvent): number {
   return 200 + (event.output?.length ?? 0) + event.key.length;
 }
-
-/**
- * A step.webhook result holds a capability (its URL and token): what a read-only
- * subscriber gets in its place.
- */
-export function redactCapability(output: unknown): unknown {
-  if (!output || typeof output !== "object") return output;
-  const handle = { ...(output as Record<string, unknown>) };
-  if ("url" in handle) handle.url = REDACTED;
-  if ("token" in handle) handle.token = REDACTED;
-  return handle;
-}

@@ -11,12 +11,16 @@
  * followed. When its first subscriber arrives the hub catches up: it asks the
  * instance to send events, then reads the instance's history a page at a time and
  * keeps whatever it did not have (events sent meanwhile wait until then).
+ *
+ * A read-only subscriber never sees a webhook token the instance minted: each is
+ * replaced wherever it shows (src/instance/redact.ts, as in the instance's view).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { Sql } from "../instance/sql.js";
 import type { HistoryPage } from "../instance/watch.js";
-import { eventBody, redactCapability, TERMINAL_EVENTS, type WatchEvent } from "./events.js";
+import { redactText } from "../instance/redact.js";
+import { eventBody, TERMINAL_EVENTS, type WatchEvent } from "./events.js";
 
 /** A stream with nothing to say sends a comment this often, which also finds out whether its reader left. */
 const KEEP_ALIVE_MS = 15_000;
@@ -30,7 +34,7 @@ export interface StreamRequest {
   after: number;
   /** Only these types (every type when absent). */
   filter?: readonly string[];
-  /** A read-only subscriber gets step.webhook results without their URL and token. */
+  /** A read-only subscriber never sees the instance's webhook tokens. */
   readOnly: boolean;
 }
 
@@ -70,6 +74,8 @@ export class WatchHub extends DurableObject<Env> {
   private endId?: number;
   /** The instance was deleted: every stream ends. */
   private deleted = false;
+  /** The webhook tokens the instance minted (from its step.webhook results): read-only streams never show them. */
+  private tokens?: string[];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,6 +100,7 @@ export class WatchHub extends DurableObject<Env> {
   async gone(_instanceId: string): Promise<void> {
     this.sql.run("DELETE FROM events");
     this.sql.run("DELETE FROM instance");
+    this.tokens = undefined;
     this.synced = false;
     this.deleted = true;
     this.wake();
@@ -126,6 +133,7 @@ export class WatchHub extends DurableObject<Env> {
         // Another instance had this id before (deleted since): its events are not this one's.
         this.sql.run("DELETE FROM events");
         this.sql.run("DELETE FROM instance");
+        this.tokens = undefined;
         this.sql.run("INSERT INTO instance (created_at) VALUES (?)", found.createdAt);
       }
       for (let from: number | undefined = 0; from !== undefined; ) {
@@ -164,6 +172,7 @@ export class WatchHub extends DurableObject<Env> {
       );
       if (!kept) continue;
       added = true;
+      if (event.fields.stepKind === "webhook" && event.output !== undefined) this.tokens = undefined;
       if (event.type.startsWith("workflow_") && event.type !== "workflow_started") this.endId = TERMINAL_EVENTS.has(event.type) ? kept.id : undefined;
     }
     if (added) this.wake();
@@ -206,7 +215,7 @@ export class WatchHub extends DurableObject<Env> {
         let text = "";
         for (const row of rows) {
           after = row.id;
-          if (!filter || filter.has(row.type)) text += frame(asked, row);
+          if (!filter || filter.has(row.type)) text += frame(asked, row, asked.readOnly ? this.webhookTokens() : []);
         }
         if (text) await writer.write(encoder.encode(text));
         if (rows.length === ROUND) continue;
@@ -220,6 +229,14 @@ export class WatchHub extends DurableObject<Env> {
     }
   }
 
+  private webhookTokens(): string[] {
+    this.tokens ??= this.sql
+      .all<{ body: string }>(`SELECT body FROM events WHERE type = 'step_completed' AND body LIKE '%"stepKind":"webhook"%'`)
+      .map((row) => (JSON.parse(row.body) as { output?: { token?: unknown } }).output?.token)
+      .filter((token): token is string => typeof token === "string" && token.length > 0);
+    return this.tokens;
+  }
+
   private left(instance: string): void {
     this.streams--;
     if (this.streams > 0) return;
@@ -228,14 +245,13 @@ export class WatchHub extends DurableObject<Env> {
   }
 }
 
-/** One event as Server-Sent Events text: `id` is the eventId, `event` its type, `data` the event's JSON. */
-function frame(asked: StreamRequest, row: EventRow): string {
-  let body = row.body;
-  if (asked.readOnly && body.includes(`"stepKind":"webhook"`)) {
-    const event = JSON.parse(body) as { output?: unknown };
-    if ("output" in event) event.output = redactCapability(event.output);
-    body = JSON.stringify(event);
-  }
+/**
+ * One event as Server-Sent Events text: `id` is the eventId, `event` its type, `data`
+ * the event's JSON, with each of `tokens` redacted wherever it shows (as the
+ * instance's view does for read-only access).
+ */
+function frame(asked: StreamRequest, row: EventRow, tokens: readonly string[]): string {
+  const body = redactText(row.body, tokens);
   const data = `{"instanceId":${JSON.stringify(asked.instance)},"eventId":${row.id},${body.slice(1)}`;
   return `id: ${row.id}\nevent: ${row.type}\ndata: ${data}\n\n`;
 }

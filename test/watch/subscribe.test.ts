@@ -152,18 +152,18 @@ describe("GET /api/instances/:id/subscribe", () => {
     expect((await api(`/api/instances/${id}/subscribe`)).status).toBe(404);
   });
 
-  it("gives a read-only subscriber webhook results without their URL and token", async () => {
+  it("gives a read-only subscriber webhook results without their token, wherever it shows", async () => {
     const { id } = await start("test-hooked", { id: uniqueId("sub-hook") });
     await waitForStatus(id, "waiting");
+    const full = await subscribe(id);
+    const real = (await full.read((e) => e.type === "step_completed"))!.output as { url: string; token: string };
+    expect(real.url).toContain(real.token);
+    await full.close();
     const readOnly = await subscribe(id, { auth: "readonly" });
     const hook = await readOnly.read((e) => e.type === "step_completed");
-    expect(hook).toMatchObject({ stepKind: "webhook", output: { url: "[REDACTED]", token: "[REDACTED]", eventType: "callback" } });
-    expect(JSON.stringify(readOnly.seen)).not.toMatch(/\/hooks\//);
+    expect(hook).toMatchObject({ stepKind: "webhook", output: { url: expect.stringContaining("[redacted]"), token: "[redacted]", eventType: "callback" } });
+    expect(JSON.stringify(readOnly.seen)).not.toContain(real.token);
     await readOnly.close();
-    const full = await subscribe(id);
-    const real = await full.read((e) => e.type === "step_completed");
-    expect((real!.output as { url: string }).url).toMatch(/\/hooks\//);
-    await full.close();
   });
 
   it("redacts a sensitive step's output, as Cloudflare does", async () => {
