@@ -5,6 +5,7 @@ import type { RateLimiter } from "./flow/rate-limit.js";
 import type { ThrottleGate } from "./flow/throttle.js";
 import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
+import type { WatchHub } from "./watch/hub.js";
 
 /** The Worker's bindings, as wrangler.toml and its secrets declare them. */
 export interface Env {
@@ -21,6 +22,8 @@ export interface Env {
   SCHEDULE: DurableObjectNamespace<Schedule>;
   /** One object per (event name, correlation key): where published events and the waits for them meet. */
   CORRELATION: DurableObjectNamespace<Correlation>;
+  /** One object per instance being watched: holds its subscribers' streams (live subscriptions). */
+  WATCH_HUB: DurableObjectNamespace<WatchHub>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
   /** Secret: full access to the API. Without it the API refuses every request. */

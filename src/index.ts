@@ -1,6 +1,6 @@
 /**
  * The Worker: the HTTP API in front, the cron trigger for declared schedules, the
- * Durable Object classes (instances, concurrency gates, schedules), and
+ * Durable Object classes (instances, concurrency gates, schedules, watch hubs), and
  * `CairnWorkflow`, the entrypoint other Workers reach as a Cloudflare `Workflow`
  * binding (a service binding whose props name the workflow).
  */
@@ -16,5 +16,6 @@ export { RateLimiter } from "./flow/rate-limit.js";
 export { ThrottleGate } from "./flow/throttle.js";
 export { Schedule } from "./flow/schedule.js";
 export { WorkflowInstance } from "./instance/object.js";
+export { WatchHub } from "./watch/hub.js";
 export const CairnWorkflow = workflowEntrypoint(workflows);
 export default createWorker(workflows, providers);

@@ -18,6 +18,7 @@ import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
 import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
+import { subscribeRoutes } from "./subscribe.js";
 import { forkRoutes } from "./fork.js";
 import { journalRoutes } from "./journal.js";
 import { resolveRoutes } from "./resolve.js";
@@ -59,6 +60,7 @@ export function createApp(workflows: WorkflowRegistry, providers: Providers = {}
   searchRoutes(app);
   instanceRoutes(app);
   eventRoutes(app, workflows);
+  subscribeRoutes(app);
   journalRoutes(app);
   forkRoutes(app, workflows);
   resolveRoutes(app);

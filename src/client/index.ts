@@ -19,6 +19,7 @@
 import { TERMINAL_STATUSES, type Status } from "../engine/status.js";
 import type { ClientCode, HttpCode } from "../lib/codes.js";
 import { assemblePages } from "../journal/pages.js";
+import { readServerSentEvents } from "../lib/sse.js";
 import type * as T from "./types.js";
 
 export type * from "./types.js";
@@ -69,16 +70,18 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
     if (body !== undefined) headers.set("content-type", "application/json");
     const response = await send(new Request(`${base}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }));
     const text = await response.text();
-    if (!response.ok) {
-      let problem: T.Problem | undefined;
-      try {
-        problem = JSON.parse(text) as T.Problem;
-      } catch {
-        // Not a problem document (a proxy's error page, say): the status and text tell.
-      }
-      throw new CairnApiError(problem?.code ?? "UNEXPECTED_RESPONSE", problem?.detail ?? (text.slice(0, 200) || response.statusText), response.status, problem);
-    }
+    if (!response.ok) throw failure(response, text);
     return { status: response.status, body: JSON.parse(text) as R };
+  }
+
+  function failure(response: Response, text: string): CairnApiError {
+    let problem: T.Problem | undefined;
+    try {
+      problem = JSON.parse(text) as T.Problem;
+    } catch {
+      // Not a problem document (a proxy's error page, say): the status and text tell.
+    }
+    return new CairnApiError(problem?.code ?? "UNEXPECTED_RESPONSE", problem?.detail ?? (text.slice(0, 200) || response.statusText), response.status, problem);
   }
 
   const lifecycle = (action: string) => async (ref: T.InstanceRef, body?: unknown) =>
@@ -115,6 +118,31 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
         cursor = page.nextCursor;
       } while (cursor !== null);
       return assemblePages(pages);
+    },
+
+    /**
+     * The instance's events (`GET /api/instances/:id/subscribe`): its history, then
+     * each event as it happens; the iteration ends when the instance completes, fails
+     * or is terminated. Resume after a dropped connection with the last `eventId`
+     * seen as `cursor`; `filter` keeps only those event types.
+     *
+     * @example
+     * for await (const event of cairn.subscribe("expense-42", { filter: ["step_completed", "workflow_completed"] })) {
+     *   console.log(event.eventId, event.type, event.stepName ?? "", event.output);
+     * }
+     */
+    async *subscribe(ref: T.InstanceRef, subscription: T.SubscribeOptions = {}): AsyncGenerator<T.InstanceEvent, void, undefined> {
+      const query = new URLSearchParams();
+      if (subscription.cursor !== undefined) query.set("cursor", String(subscription.cursor));
+      if (subscription.filter?.length) query.set("filter", subscription.filter.join(","));
+      const headers = new Headers({ authorization: `Bearer ${options.token}`, accept: "text/event-stream" });
+      const request = new Request(`${base}/api/instances/${idOf(ref)}/subscribe${query.size ? `?${query}` : ""}`, {
+        headers,
+        ...(subscription.signal && { signal: subscription.signal }),
+      });
+      const response = await send(request);
+      if (!response.ok || !response.body) throw failure(response, await response.text());
+      for await (const frame of readServerSentEvents(response.body)) yield JSON.parse(frame.data) as T.InstanceEvent;
     },
 
     /** One page of instances, newest first; pass `nextCursor` back as `cursor` for the next. */

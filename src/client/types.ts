@@ -23,6 +23,49 @@ export type UntypedWorkflows = Record<string, WorkflowDefinition<unknown, unknow
 export type InputOf<D> = D extends WorkflowDefinition<infer Input, any, any> ? Input : unknown;
 export type OutputOf<D> = D extends WorkflowDefinition<any, infer Output, any> ? Awaited<Output> : unknown;
 
+/** The type of an event of `subscribe` (Cloudflare's names, plus `child_started` and `child_finished`). */
+export type { EventType } from "../watch/events.js";
+
+/**
+ * One event of an instance's subscription: Cloudflare's `WorkflowInstanceEvent`
+ * fields, plus Cairn's (`stepCount`, `stepKind`, the error's `code`, `waitingFor`,
+ * a sleep's `until`, a wait's `timeoutAt`, a child's `childId` and `status`).
+ */
+export interface InstanceEvent {
+  instanceId: string;
+  /** Its place in the instance's events: pass the last one seen as `cursor` to resume after it. */
+  eventId: number;
+  type: import("../watch/events.js").EventType;
+  /** Epoch ms. */
+  timestamp: number;
+  stepName?: string;
+  stepCount?: number;
+  stepKind?: StepView["kind"];
+  attempt?: number;
+  /** A step's result, the event a wait received, a child's or the workflow's output; "[REDACTED]" for a sensitive step. */
+  output?: unknown;
+  error?: { name: string; message: string; code: string };
+  retryDelayMs?: number;
+  durationMs?: number;
+  until?: string;
+  eventType?: string;
+  timeoutAt?: string;
+  waitingFor?: WaitingFor;
+  /** The instance's input (on `workflow_started`). */
+  params?: unknown;
+  childId?: string;
+  status?: "completed" | "failed";
+}
+
+export interface SubscribeOptions {
+  /** The last `eventId` already seen: events after it come. */
+  cursor?: number;
+  /** Only these event types (the iteration still ends when the instance does). */
+  filter?: readonly import("../watch/events.js").EventType[];
+  /** Aborts the request (ends the iteration with an AbortError). */
+  signal?: AbortSignal;
+}
+
 export type Problem = z.output<typeof schemas.Problem>;
 export type StepView = z.output<typeof schemas.Step>;
 export type WaitingFor = z.output<typeof schemas.WaitingFor>;

@@ -19,7 +19,6 @@ export const BINDING_CODES = {
   INBOX_FULL: "instance.too_many_events",
   INDEX_UNAVAILABLE: "internal_server",
   WORKFLOW_NOT_REGISTERED: "workflow.not_found",
-  SUBSCRIBE_UNAVAILABLE: "not_supported",
   RATE_LIMITED: "rate_limited",
   FLOW_KEY_INVALID: "body",
 } as const;

@@ -11,9 +11,12 @@
 import { ACTIONS, type LifecycleAction, type Status } from "../engine/status.js";
 import type { Env } from "../env.js";
 import type { InstanceView, LifecycleResult } from "../instance/rpc.js";
+import { readServerSentEvents } from "../lib/sse.js";
+import { isEventType } from "../watch/events.js";
+import { openSubscription } from "../watch/open.js";
 import { bindingError } from "./errors.js";
 
-export type InstanceNamespace = Pick<Env, "WORKFLOW_INSTANCE">;
+export type InstanceNamespace = Pick<Env, "WORKFLOW_INSTANCE" | "WATCH_HUB">;
 
 /** Cairn's statuses under Cloudflare's names. `waitingForPause` and `unknown` have no Cairn counterpart (see the README). */
 export const CLOUDFLARE_STATUS = {
@@ -85,12 +88,40 @@ export function instanceHandle(env: InstanceNamespace, workflow: string, id: str
       if (result.code === "INSTANCE_NOT_FOUND") throw notFound(workflow, id);
       throw bindingError("INDEX_UNAVAILABLE", result.message);
     },
-    async subscribe(): Promise<WorkflowInstanceSubscription> {
-      // TODO(#14): live subscriptions.
-      throw bindingError(
-        "SUBSCRIBE_UNAVAILABLE",
-        `instance.subscribe() is not available yet in this deployment; poll instance.status() or read GET /api/instances/${id}`,
-      );
+    async subscribe(options?: WorkflowInstanceSubscribeOptions): Promise<WorkflowInstanceSubscription> {
+      const filter = options?.filter;
+      const unknown = filter?.find((type) => !isEventType(type));
+      if (unknown !== undefined) throw bindingError("INVALID_INPUT", `subscribe: "${unknown}" is not an event type`);
+      const cursor = options?.cursor ?? 0;
+      if (!Number.isSafeInteger(cursor) || cursor < 0) throw bindingError("INVALID_INPUT", `subscribe: the cursor must be an eventId (an integer of 0 or more), got ${String(cursor)}`);
+      const response = await openSubscription(env, { instance: id, after: cursor, readOnly: false, ...(filter && { filter }) });
+      if (!response) throw notFound(workflow, id);
+      return subscription(response.body!);
+    },
+  };
+}
+
+/**
+ * Cloudflare's subscription over the hub's stream: `next()` gives the events in
+ * order (the history first, then each as it happens) and `done` once the instance
+ * ended; disposing it closes the stream.
+ */
+function subscription(body: ReadableStream<Uint8Array>): WorkflowInstanceSubscription {
+  const events = readServerSentEvents(body);
+  let ended = false;
+  return {
+    async next(): Promise<IteratorResult<WorkflowInstanceEvent, void>> {
+      if (ended) return { done: true, value: undefined };
+      const read = await events.next();
+      if (read.done) {
+        ended = true;
+        return { done: true, value: undefined };
+      }
+      return { done: false, value: JSON.parse(read.value.data) as WorkflowInstanceEvent };
+    },
+    [Symbol.dispose]() {
+      ended = true;
+      void events.return(undefined);
     },
   };
 }

@@ -1,17 +1,18 @@
 /**
- * One instance: its status and what it waits for, the timeline of its steps (each
- * attempt, duration and error, results folded away), its parent and children, and
- * the actions its status allows. The page reloads itself while the instance moves.
+ * One instance: its status and what it waits for, a waterfall of its steps and
+ * attempts on a time axis, the timeline of its steps (each attempt, duration and
+ * error, results folded away), its parent and children, and the actions its status
+ * allows. While the instance moves, the page subscribes to its events and redraws
+ * itself when one comes (live.ts), instead of reloading.
  */
-import { canApply, isTerminal, type Status } from "../engine/status.js";
+import { canApply, isTerminal } from "../engine/status.js";
 import { CairnApiError, type Instance, type StepView } from "../client/index.js";
 import { Folded, StatusBadge, When, absolute, duration, waitText } from "./format.js";
 import { Notice, Page } from "./layout.js";
+import { LiveUpdates } from "./live.js";
 import { InstanceTable } from "./overview.js";
 import type { DashboardContext } from "./routes.js";
-
-/** Seconds between reloads while the instance can change by itself. */
-const REFRESH: Partial<Record<Status, number>> = { queued: 2, running: 2, waiting: 5 };
+import { Waterfall } from "./waterfall.js";
 
 const DONE: Record<string, string> = {
   event: "Event sent.",
@@ -42,11 +43,11 @@ export async function instancePage(c: DashboardContext) {
   }
   const children = await cairn.list({ parent: id, limit: 100 });
   const now = Date.now();
-  const refresh = REFRESH[instance.status];
+  const live = !isTerminal(instance.status);
   const done = DONE[c.req.query("done") ?? ""];
 
   return c.html(
-    <Page title={id} access={access} refreshSeconds={refresh} refreshUrl={href(id)}>
+    <Page title={id} access={access}>
       {done ? <Notice kind="ok">{done}</Notice> : null}
       <section class="card">
         <div class="step-head">
@@ -61,7 +62,11 @@ export async function instancePage(c: DashboardContext) {
             </span>
           ))}
         </p>
-        {refresh ? <p class="refresh">This page reloads every {refresh} s while the instance moves.</p> : null}
+        {live ? (
+          <p class="refresh" data-live>
+            This page follows the instance live.
+          </p>
+        ) : null}
         <dl class="facts">
           {(instance.status === "waiting" || instance.status === "queued") && instance.waitingFor ? (
             <>
@@ -118,6 +123,7 @@ export async function instancePage(c: DashboardContext) {
           </a>
         </div>
         {instance.steps.length === 0 ? <p class="muted">No step has run yet.</p> : null}
+        <Waterfall instance={instance} now={now} />
         <ol class="timeline">
           {instance.steps.map((step) => (
             <Step step={step} instance={instance} now={now} readOnly={access === "readonly"} />
@@ -128,6 +134,7 @@ export async function instancePage(c: DashboardContext) {
         <h2>Children ({children.instances.length})</h2>
         <InstanceTable instances={children.instances} now={now} empty="This instance started no child workflows." />
       </section>
+      {live ? <LiveUpdates events={href(id, "/subscribe")} page={href(id)} since={now} /> : null}
     </Page>,
   );
 }

@@ -1,13 +1,14 @@
 /**
- * The dashboard: server-rendered pages (Hono JSX, no client script) for people
+ * The dashboard: server-rendered pages (Hono JSX; one small script, live.tsx) for people
  * operating Cairn from a browser. It is a client of the API, called in-process with
  * the token its session stands for, so it can do nothing the API would refuse, and
  * a read-only session gets a read-only dashboard.
  *
  * Access: sign in once with an API token; the session cookie is HttpOnly, Secure and
  * SameSite=Strict (see session.ts), and every form post must come from this origin.
- * Only browsers are answered (requests that accept text/html); anything else gets
- * the API's 404 problem, so API clients never receive a page by mistake.
+ * Only browsers are answered (requests that accept text/html, and an instance
+ * page's EventSource asking for its events); anything else gets the API's 404
+ * problem, so API clients never receive a page by mistake.
  */
 import { Hono, type Context, type ExecutionContext, type MiddlewareHandler } from "hono";
 import { accessFor, notConfigured, type Access } from "../api/auth.js";
@@ -17,6 +18,7 @@ import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { actionForm, performAction, isAction } from "./actions.js";
 import { instancePage } from "./instance.js";
+import { instanceEvents } from "./live.js";
 import { journalDownload } from "./journal.js";
 import { Notice, Page } from "./layout.js";
 import { LoginPage } from "./login.js";
@@ -53,7 +55,9 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
   const ui = new Hono<DashboardEnv>();
 
   const browsersOnly: MiddlewareHandler<DashboardEnv> = async (c, next) => {
-    if (!(c.req.header("accept") ?? "").includes("text/html")) {
+    const accept = c.req.header("accept") ?? "";
+    const eventSource = accept.includes("text/event-stream") && c.req.method === "GET" && /^\/instances\/[^/]+\/subscribe$/.test(new URL(c.req.url).pathname);
+    if (!accept.includes("text/html") && !eventSource) {
       const path = new URL(c.req.url).pathname.slice(0, 200);
       throw new ApiError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${path}: the dashboard answers browsers (Accept: text/html); the API is under /api`);
     }
@@ -121,6 +125,7 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
   ui.get("/", signedIn, overviewPage);
   ui.get("/instances/:id", signedIn, instancePage);
   ui.get("/instances/:id/journal", signedIn, journalDownload);
+  ui.get("/instances/:id/subscribe", signedIn, instanceEvents);
   ui.get("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? actionForm(c) : next()));
   ui.post("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? performAction(c) : next()));
   ui.get("/schedules", signedIn, schedulesPage);

@@ -73,4 +73,15 @@ pre { background: var(--bg); border: 1px solid var(--line); border-radius: 7px; 
   table.stack td.primary::before { content: none; } table.stack td.primary { display: block; font-weight: 600; word-break: break-all; }
   dl.facts { grid-template-columns: 1fr; gap: 0; } dl.facts dd { margin-bottom: 8px; }
 }
+/* The waterfall of an instance's steps (waterfall.tsx). */
+.waterfall { margin: 4px 0 14px; font-size: 13px; }
+.wf-row { display: grid; grid-template-columns: minmax(90px, 22%) 1fr; gap: 10px; align-items: center; min-height: 22px; }
+.wf-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.wf-track { position: relative; height: 16px; background: var(--bg); border-radius: 4px; }
+.wf-axis .wf-track { background: none; height: 18px; border-bottom: 1px solid var(--line); }
+.wf-tick { position: absolute; top: 0; transform: translateX(-50%); color: var(--muted); font-size: 11px; white-space: nowrap; }
+.wf-tick:first-child { transform: none; } .wf-tick:last-child { transform: translateX(-100%); }
+.wf-bar { position: absolute; top: 2px; height: 12px; border-radius: 3px; background: currentColor; opacity: .85; }
+.wf-bar.open { opacity: .5; background: repeating-linear-gradient(45deg, currentColor 0 6px, transparent 6px 10px); }
+.wf-attempt { top: 4px; height: 8px; opacity: 1; }
 `;

@@ -24,7 +24,7 @@ export type StartOutcome =
   | { kind: "idTaken"; workflow: string };
 
 /** The bindings a start needs. */
-export type StartEnv = Pick<Env, "WORKFLOW_INSTANCE" | "RATE_LIMITER" | "DEBOUNCER">;
+export type StartEnv = Pick<Env, "WORKFLOW_INSTANCE" | "RATE_LIMITER" | "DEBOUNCER" | "WATCH_HUB">;
 
 export async function startInstance(env: StartEnv, definition: WorkflowDefinition, request: CreateRequest): Promise<StartOutcome> {
   const input = parsedInput(request.input);

@@ -11,10 +11,13 @@ import type { WorkflowDefinition } from "../workflow.js";
 import { SqlJournal } from "./journal.js";
 import type { Sql } from "./sql.js";
 import type { InstanceRow } from "./view.js";
+import type { JournalObserver } from "./watch.js";
 
 export interface DriverHost {
   readonly sql: Sql;
   readonly env: unknown;
+  /** Told of every journal write (live subscriptions). */
+  readonly observer?: JournalObserver;
   row(): InstanceRow | undefined;
   definition(workflow: string): WorkflowDefinition | undefined;
   services(row: InstanceRow): Services;
@@ -46,13 +49,13 @@ export class Driver {
   }
 
   journal(): SqlJournal {
-    this.store ??= new SqlJournal(this.host.sql);
+    this.store ??= new SqlJournal(this.host.sql, { observer: this.host.observer });
     return this.store;
   }
 
   /** For an instance created a moment ago: its journal is known to be empty. */
   startEmpty(): void {
-    this.store = new SqlJournal(this.host.sql, { empty: true });
+    this.store = new SqlJournal(this.host.sql, { empty: true, observer: this.host.observer });
   }
 
   /** Lets the workflow go on: wakes the advance under way, or asks the machine to start one. */

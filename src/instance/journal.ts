@@ -6,6 +6,7 @@
 import { CHILD_EVENT_PREFIX, matchesPayload, type AttemptRecord, type ErrorRecord, type EventMatch, type InboxEvent, type JournalStore, type StepKind, type StepRecord, type StepStatus } from "../engine/index.js";
 import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
+import type { JournalObserver } from "./watch.js";
 
 type StepRow = {
   seq: number;
@@ -62,12 +63,14 @@ export class SqlJournal implements JournalStore {
   private readonly present = new Set<OnDemandTable>();
   /** Set for the journal of an instance created a moment ago: there is nothing to read yet. */
   private known: "empty" | undefined;
+  private readonly observer?: JournalObserver;
 
-  /** `empty`: the instance was created in this object's life and nothing was journaled since. */
+  /** `empty`: the instance was created in this object's life and nothing was journaled since. `observer`: told of each write (live subscriptions). */
   constructor(
     private readonly sql: Sql,
-    { empty = false }: { empty?: boolean } = {},
+    { empty = false, observer }: { empty?: boolean; observer?: JournalObserver } = {},
   ) {
+    this.observer = observer;
     if (empty) {
       this.known = "empty";
       return;
@@ -100,6 +103,7 @@ export class SqlJournal implements JournalStore {
   }
 
   save(r: StepRecord): void {
+    this.observer?.step(r);
     if (this.saveAttemptRow(r)) return;
     this.attempting.delete(r.seq);
     this.sql.run(
@@ -136,6 +140,7 @@ export class SqlJournal implements JournalStore {
   }
 
   saveAttempt(a: AttemptRecord): void {
+    this.observer?.attempt(a);
     this.ensure("attempts");
     this.sql.run(
       "INSERT OR REPLACE INTO attempts (seq, attempt, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?)",
@@ -271,9 +276,17 @@ export class SqlJournal implements JournalStore {
       });
   }
 
-  attempts(): AttemptRecord[] {
+  /** Up to `limit` steps from position `fromSeq` on, in call order, with their failed attempts (a page of a subscription's history). */
+  stepsFrom(fromSeq: number, limit: number): { records: StepRecord[]; attempts: AttemptRecord[] } {
+    const records = this.sql.all<StepRow>("SELECT * FROM steps WHERE seq >= ? ORDER BY seq LIMIT ?", fromSeq, limit).map(toRecord);
+    if (records.length === 0) return { records, attempts: [] };
+    return { records, attempts: this.attempts(records[0]!.seq, records.at(-1)!.seq) };
+  }
+
+  /** Failed attempts (of the steps from `fromSeq` to `toSeq`), oldest first by step. */
+  attempts(fromSeq = 0, toSeq = Number.MAX_SAFE_INTEGER): AttemptRecord[] {
     if (!this.has("attempts")) return [];
-    return this.sql.all<AttemptRow>("SELECT * FROM attempts ORDER BY seq, attempt").map((row) => ({
+    return this.sql.all<AttemptRow>("SELECT * FROM attempts WHERE seq BETWEEN ? AND ? ORDER BY seq, attempt", fromSeq, toSeq).map((row) => ({
       seq: row.seq,
       attempt: row.attempt,
       startedAt: row.started_at,

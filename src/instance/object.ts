@@ -9,7 +9,8 @@
  * - journal.ts: the journal tables (steps, attempts, inbox);
  * - slots.ts, family.ts: concurrency gates, parents and children;
  * - alarm-clock.ts, timers.ts: the one alarm over the timers table;
- * - index-push.ts, outbox.ts: the D1 index.
+ * - index-push.ts, outbox.ts: the D1 index;
+ * - watch.ts: live subscriptions (events sent to the instance's watch hub while anyone listens).
  *
  * State lives in the object instance, never at module level: objects share isolates.
  */
@@ -52,6 +53,7 @@ import { Sql } from "./sql.js";
 import { Timers } from "./timers.js";
 import { redactText, redactTokens } from "./redact.js";
 import { toInstanceView, toStepsPage, toStepView, type InstanceRow } from "./view.js";
+import { historyPage, Watch, type HistoryPage, type WatchHubStub } from "./watch.js";
 
 export { RECOVERY_LEASE_MS } from "../engine/index.js";
 
@@ -79,6 +81,7 @@ export class WorkflowInstance extends DurableObject<Env> {
   private readonly index: IndexPush;
   private readonly clock: AlarmClock;
   private readonly runner: Runner;
+  private readonly watchers: Watch;
   private alarmFailures = 0;
   /** The alarm handler under way: the platform's alarm and the in-memory wake-up take turns. */
   private alarmRun?: Promise<void>;
@@ -90,9 +93,11 @@ export class WorkflowInstance extends DurableObject<Env> {
     this.outbox = new Outbox(this.sql);
     this.rows = new RowStore(this.sql, this.outbox, (body) => ctx.storage.transactionSync(body));
     this.clock = new AlarmClock(ctx.storage, this.timers, () => void this.alarm());
+    this.watchers = new Watch({ kv: ctx.storage.kv, row: () => this.rows.get(), hub: (id) => this.watchHub(id) });
     this.driver = new Driver({
       sql: this.sql,
       env,
+      observer: this.watchers,
       row: () => this.rows.get(),
       definition: (workflow) => this.definition(workflow),
       services: (row) => servicesFor(this.env, this.registry(), row),
@@ -116,8 +121,14 @@ export class WorkflowInstance extends DurableObject<Env> {
       index: this.index,
       clock: this.clock,
       gates: this.gates(),
+      watch: this.watchers,
       definition: (workflow) => this.definition(workflow),
     });
+  }
+
+  /** The hub that holds this instance's subscribers (src/watch/hub.ts). */
+  protected watchHub(id: string): WatchHubStub {
+    return this.env.WATCH_HUB.get(this.env.WATCH_HUB.idFromName(id));
   }
 
   /** The workflows this object can run. */
@@ -322,6 +333,23 @@ export class WorkflowInstance extends DurableObject<Env> {
     const purge = this.runner.purging;
     await done;
     return (await purge) ?? { ok: true };
+  }
+
+  /**
+   * For the watch hub: whether anyone subscribes. While someone does, the instance
+   * sends it its events (watch.ts). Answers when the instance was created, or null
+   * when there is none.
+   */
+  async watch(on: boolean): Promise<{ createdAt: number } | null> {
+    const row = this.rows.get();
+    this.watchers.set(on && row !== undefined);
+    return row ? { createdAt: row.created_at } : null;
+  }
+
+  /** For the watch hub: one page of the instance's history as events, from step `fromSeq` on. */
+  async history(fromSeq: number): Promise<HistoryPage | null> {
+    const row = this.rows.get();
+    return row ? historyPage(this.driver.journal(), row, fromSeq) : null;
   }
 
   /** One page of the instance's journal in the export format (export.ts). */

@@ -17,6 +17,7 @@ import type { DeleteResult } from "./rpc.js";
 import { releaseSlot, requestSlot, type Gates } from "./slots.js";
 import type { Sql } from "./sql.js";
 import type { Timers } from "./timers.js";
+import type { Watch } from "./watch.js";
 
 export interface RunnerHost {
   readonly storage: DurableObjectStorage;
@@ -28,6 +29,7 @@ export interface RunnerHost {
   readonly index: IndexPush;
   readonly clock: AlarmClock;
   readonly gates: Gates;
+  readonly watch: Watch;
   definition(workflow: string): WorkflowDefinition | undefined;
 }
 
@@ -61,6 +63,7 @@ export class Runner {
       timers.apply(result.timers);
       for (const effect of result.effects) this.storageEffect(effect);
     });
+    this.host.watch.transition(row, rows.get(), result.changed);
     const pending = [this.scheduleAlarm()];
     for (const effect of result.effects) {
       const running = this.effect(effect, result);
@@ -166,10 +169,12 @@ export class Runner {
     }
     this.host.driver.abort("deleted");
     this.host.clock.cancel();
+    const watched = this.host.watch.watched;
     await storage.deleteAlarm();
     await storage.deleteAll();
     rows.forget({ deleted: true });
     index.release();
+    await this.host.watch.gone(id, watched);
     return { ok: true };
   }
 }

@@ -62,7 +62,6 @@ export const CODES = {
 
   // Thrown by the Cloudflare-style `Workflow` binding (src/compat) to its caller
   INVALID_BATCH: { where: "client", title: "Invalid batch", meaning: "`createBatch` was given no instances, more than 100, or one id twice" },
-  SUBSCRIBE_UNAVAILABLE: { where: "client", title: "Subscribe unavailable", meaning: "`instance.subscribe()` is not available through this binding" },
 
   // Problems the API answers
   MALFORMED_JSON: { where: "api", status: 400, title: "Malformed JSON", meaning: "the body is not JSON" },

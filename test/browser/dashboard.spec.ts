@@ -91,7 +91,7 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     await Promise.all([page.waitForURL(/done=event/), page.click("button[type=submit]:has-text('Send event')")]);
     await expect(page.textContent(".notice")).resolves.toContain("Event sent");
 
-    // The page reloads itself while the instance moves; no click needed.
+    // The page follows the instance live; no click needed.
     await page.waitForSelector("h1 + .badge.s-completed", { timeout: 20_000 });
     await expect(page.textContent("details.json[open] pre")).resolves.toContain('"outcome": "approved"');
     await screenshot(page, "instance-completed-desktop");

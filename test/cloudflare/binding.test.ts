@@ -150,9 +150,42 @@ describe("a WorkflowInstance", () => {
     await expect(payments.get(instance.id)).rejects.toMatchObject({ code: "INSTANCE_NOT_FOUND" });
   });
 
-  it("says plainly that subscribe is not there yet", async () => {
+  it("subscribes: the history, then live events, done once the instance completes", async () => {
     const instance = await reminders.create({ id: uniqueId("inst-subscribe"), params: { note: "watch me" } });
-    await expect(instance.subscribe()).rejects.toMatchObject({ code: "SUBSCRIBE_UNAVAILABLE" });
+    const subscription = await instance.subscribe();
+    const seen: WorkflowInstanceEvent[] = [];
+    for (;;) {
+      const { value, done } = await subscription.next();
+      expect(done).toBe(false);
+      seen.push(value!);
+      if (value!.type === "sleep_started") break;
+    }
+    expect(seen.slice(0, 2)).toMatchObject([
+      { type: "workflow_queued", instanceId: instance.id },
+      { type: "workflow_started", params: { note: "watch me" } },
+    ]);
+    expect(seen.find((e) => e.type === "step_completed")).toMatchObject({ stepName: "schedule reminder", output: { note: "watch me", label: "reminder" } });
+    expect(seen.at(-1)).toMatchObject({ stepName: "wait until the reminder is due", durationMs: 86_400_000 });
+    await expireTimers(instance.id);
+    await runDurableObjectAlarm(stubFor(instance.id));
+    for (let next = await subscription.next(); !next.done; next = await subscription.next()) seen.push(next.value);
+    expect(seen.at(-1)).toMatchObject({ type: "workflow_completed", output: { reminded: "watch me" } });
+    expect(await subscription.next()).toEqual({ done: true, value: undefined });
+    subscription[Symbol.dispose]();
+
+    // From a cursor, with a filter: only what came after, of those types.
+    const after = seen.find((e) => e.type === "sleep_started")!.eventId;
+    using again = await instance.subscribe({ cursor: after, filter: ["step_completed", "workflow_completed"] });
+    const tail: string[] = [];
+    for (let next = await again.next(); !next.done; next = await again.next()) tail.push(next.value.type);
+    expect(tail).toEqual(["step_completed", "workflow_completed"]);
+  });
+
+  it("refuses to subscribe to an unknown instance or event type", async () => {
+    const missing = reminders.get(uniqueId("inst-subscribe-missing"));
+    await expect(missing.then((i) => i.subscribe())).rejects.toMatchObject({ code: "INSTANCE_NOT_FOUND" });
+    const instance = await payments.create({ id: uniqueId("inst-subscribe-bad"), params: { orderId: "b", card: "ok", amount: 1 } });
+    await expect(instance.subscribe({ filter: ["step_exploded" as "step_started"] })).rejects.toMatchObject({ code: "INVALID_INPUT" });
   });
 });
 
