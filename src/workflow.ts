@@ -25,7 +25,9 @@ export type { StepConfig, Backoff, ResolvedStepConfig, RetryDelayFunction } from
 export type {
   ReceivedEvent,
   RunContext,
+  Serializable,
   StepContext,
+  StepResult,
   WaitForEventOptions,
   WorkflowDefinition,
   WorkflowEvent,
