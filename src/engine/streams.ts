@@ -26,6 +26,8 @@ export interface StreamSink {
   write<T>(body: (store: JournalStore) => T): T;
   /** False once the attempt was cut off (a timeout, a terminate) or the workflow ended: stop reading, write nothing more. */
   stillOn(): boolean;
+  /** The attempt's signal: its abort cancels the stream, even in the middle of a read. */
+  signal: AbortSignal;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface StreamSink {
  */
 export async function storeStream(stream: ReadableStream, seq: number, step: string, sink: StreamSink): Promise<string> {
   const reader = stream.getReader();
+  const cancel = () => void reader.cancel(sink.signal.reason).catch(() => {});
+  sink.signal.addEventListener("abort", cancel);
   sink.write((store) => store.dropBlobs(seq));
   const room = MAX_STREAM_RESULT_BYTES - sink.write((store) => store.blobBytes());
   const part = new Uint8Array(STREAM_PART_BYTES);
@@ -80,6 +84,7 @@ export async function storeStream(stream: ReadableStream, seq: number, step: str
     if (sink.stillOn()) sink.write((store) => store.dropBlobs(seq));
     throw error;
   } finally {
+    sink.signal.removeEventListener("abort", cancel);
     reader.releaseLock();
   }
 }

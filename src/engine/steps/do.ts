@@ -159,7 +159,7 @@ class Attempts {
     const stillOn = () => !settled && !signal.aborted && !engine.finished;
     pending.then((value) => {
       if (!isReadableStream(value)) return succeed(value);
-      storeStream(value, record.seq, record.name, { write: (body) => engine.write(body), stillOn }).then((text) => succeed(new StoredStream(text)), fail);
+      storeStream(value, record.seq, record.name, { write: (body) => engine.write(body), stillOn, signal: signal.signal }).then((text) => succeed(new StoredStream(text)), fail);
     }, fail);
     // Most steps settle within this turn; only one still pending after it needs a timeout timer.
     queueMicrotask(() => {
