@@ -122,6 +122,8 @@ function isWrapper(value: unknown, key: string): value is Record<string, unknown
  * walked once: devalue keeps such references as references.
  */
 function inspect(root: unknown): "plain" | "devalue" | "too deep" {
+  // Most results are a string, a number or a boolean: no walk.
+  if (typeof root === "string" || typeof root === "boolean" || (typeof root === "number" && Number.isFinite(root) && !Object.is(root, -0))) return "plain";
   let plain = !isWrapper(root, DEVALUE_KEY) && !isWrapper(root, STREAM_KEY);
   const seen = new Set<object>();
   const stack: unknown[] = [root];
