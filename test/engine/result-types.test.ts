@@ -7,6 +7,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { displayValue, MemoryJournal, parseResult, serializeResult, type Outcome, type StepRecord } from "../../src/engine/index.js";
 import { MAX_JSON_DEPTH } from "../../src/lib/bounds.js";
+import { testWorkflow } from "../../src/testing.js";
 import { defineWorkflow, type WorkflowStep } from "../../src/workflow.js";
 import { runOnce } from "./harness.js";
 
@@ -74,6 +75,23 @@ describe("a step's result keeps its type", () => {
     const workflow = defineWorkflow({ name: "typed-output", run: () => ({ at: new Date(0), ids: new Set([1n]) }) });
     const { outcome } = await runOnce(workflow, undefined);
     expect(output(outcome)).toEqual({ at: new Date(0), ids: new Set([1n]) });
+  });
+
+  it("keeps a child's input and output across step.child", async () => {
+    const child = defineWorkflow<{ since: Date }>({
+      name: "typed-child",
+      run: (event) => ({ since: event.payload.since, isDate: event.payload.since instanceof Date, seen: new Set(["x"]) }),
+    });
+    const parent = defineWorkflow({
+      name: "typed-parent",
+      async run(_e, step) {
+        const out = await step.child<{ since: Date; isDate: boolean; seen: Set<string> }>("child", child, { since: new Date(5) });
+        return { ...out, outIsDate: out.since instanceof Date };
+      },
+    });
+    const run = testWorkflow(parent, { workflows: { "typed-child": child } });
+    await run.run();
+    expect(run.output).toEqual({ since: new Date(5), isDate: true, seen: new Set(["x"]), outIsDate: true });
   });
 
   it("writes a value JSON keeps exactly as plain JSON, as before", () => {
