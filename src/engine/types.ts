@@ -127,7 +127,7 @@ export interface ChildOptions {
 
 export interface WorkflowStep {
   /**
-   * Runs `fn` until it succeeds (at least once) and journals its JSON result once;
+   * Runs `fn` until it succeeds (at least once) and journals its result once;
    * every replay returns the journaled result without running `fn` again. A terminal
    * failure (retries exhausted, `NonRetryableError`) is journaled too and rethrown on
    * every replay, with the same `name`, `message` and `code`.
