@@ -1,10 +1,12 @@
 /**
  * The Worker's handlers: HTTP through the Hono app, and the cron trigger that keeps
- * the schedules declared in workflow code in existence.
+ * the schedules declared in workflow code in existence and tells instances whose
+ * workflow this deployment does not register.
  */
 import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
 import { ensureDeclaredSchedules } from "./flow/declared.js";
+import { sweepUnregistered } from "./flow/deployment.js";
 import type { WorkflowRegistry } from "./workflow.js";
 
 export function createWorker(registry: WorkflowRegistry) {
@@ -13,15 +15,19 @@ export function createWorker(registry: WorkflowRegistry) {
   let declared: Promise<void> | undefined;
   return {
     fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-      declared ??= ensureDeclaredSchedules(env, registry, new URL(request.url).origin).catch((error: unknown) => {
-        declared = undefined;
-        console.warn(`declared schedules not synced yet: ${String(error)}`);
-      });
+      declared ??= Promise.all([ensureDeclaredSchedules(env, registry, new URL(request.url).origin), sweepUnregistered(env, registry)]).then(
+        () => undefined,
+        (error: unknown) => {
+          declared = undefined;
+          console.warn(`declared schedules or unregistered workflows not checked yet: ${String(error)}`);
+        },
+      );
       ctx.waitUntil(declared);
       return app.fetch(request, env, ctx);
     },
     scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): void {
       ctx.waitUntil(ensureDeclaredSchedules(env, registry));
+      ctx.waitUntil(sweepUnregistered(env, registry).catch((error: unknown) => console.warn(`unregistered workflows not checked: ${String(error)}`)));
     },
   } satisfies ExportedHandler<Env>;
 }

@@ -50,6 +50,11 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
   if (concurrency && (!Number.isInteger(concurrency.limit) || concurrency.limit < 1)) {
     throw new Error(`workflow "${definition.name}": concurrency.limit must be a whole number of at least 1`);
   }
+  for (const [bound, value] of Object.entries(definition.inbox ?? {})) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+      throw new Error(`workflow "${definition.name}": inbox.${bound} must be a whole number of at least 1`);
+    }
+  }
   for (const schedule of definition.schedules ?? []) {
     const problem = cronProblem(schedule.cron, schedule.timezone);
     if (problem) throw new Error(`workflow "${definition.name}": schedule "${schedule.cron}" is not valid: ${problem}`);

@@ -1,7 +1,7 @@
 /**
  * The registry: every workflow this deployment can run. Add a workflow by adding
- * its file here; removing one strands its running instances (they fail with
- * WORKFLOW_NOT_REGISTERED on their next wake-up).
+ * its file here. Removing one does not fail its open instances: they wait, showing
+ * WORKFLOW_NOT_REGISTERED, and go on by themselves once a deployment registers it again.
  */
 import { registry } from "../src/workflow.js";
 import agentReview from "./agent-review.js";

@@ -6,12 +6,19 @@
 import { ACTIONS, type LifecycleAction } from "../engine/status.js";
 import type { LifecycleResult } from "../instance/rpc.js";
 import { instanceParams, json, jsonBody, problems, route, type Api, type ApiContext } from "./openapi.js";
-import { instanceNamed, notFound, refused } from "./problem.js";
-import { Deleted, EventAccepted, Instance, LifecycleAnswer } from "./responses.js";
+import { z } from "zod";
+import { STEPS_PAGE_SIZE } from "../lib/bounds.js";
+import { ApiError, instanceNamed, notFound, refused } from "./problem.js";
+import { Deleted, EventAccepted, Instance, LifecycleAnswer, Step, StepsPageSchema } from "./responses.js";
 import { check, checkId, eventBody, instanceId, readJson, restartBody, terminateBody } from "./validate.js";
 
 const instance = (c: ApiContext, id: string) => c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(id));
 const params = instanceParams(instanceId);
+const stepSeq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const stepsQuery = z.strictObject({
+  before: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: "Steps before this position; the newest when absent" }),
+  limit: z.coerce.number().int().min(1).max(STEPS_PAGE_SIZE).optional().meta({ description: `At most this many (${STEPS_PAGE_SIZE})` }),
+});
 
 function answer(c: ApiContext, id: string, action: LifecycleAction, result: LifecycleResult): Response {
   if (!result.ok) throw refused(result, { instance: instanceNamed(id), action });
@@ -48,9 +55,54 @@ export function instanceRoutes(app: Api): void {
     },
     async (c) => {
       const id = checkId(c.req.param("id")!);
-      const view = await instance(c, id).read();
+      const view = await instance(c, id).read({ access: c.var.access });
       if (!view) throw notFound("instance", id);
       return c.json(view);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/api/instances/{id}/steps",
+      tags: ["Instances"],
+      summary: "Page through an instance's steps",
+      description:
+        "Steps in call order, at most `limit` (200) of them, before the position `before` (the newest when absent): the instance's view shows the newest page and `olderSteps.before` to go back from. Results over 64 KiB are left out with their size (`truncated`).",
+      request: { params, query: stepsQuery },
+      responses: { 200: json(StepsPageSchema, "A page of steps"), ...problems(404, 422) },
+    },
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const query = check(stepsQuery, Object.fromEntries(new URL(c.req.url).searchParams), "the steps request");
+      const page = await instance(c, id).steps({ access: c.var.access, ...query });
+      if (!page) throw notFound("instance", id);
+      return c.json(page);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: "get",
+      path: "/api/instances/{id}/steps/{seq}",
+      tags: ["Instances"],
+      summary: "Read one step whole",
+      description: "One step by its position in the journal (`truncated.seq` in a view), with its result whole (a `sensitive` step's stays out).",
+      request: { params: params.extend({ seq: z.string().regex(/^\d{1,15}$/).meta({ description: "The step's position in the journal (0 for the first call)" }) }) },
+      responses: { 200: json(Step, "The step"), ...problems(404, 422) },
+    },
+    async (c) => {
+      const id = checkId(c.req.param("id")!);
+      const { seq } = check(z.object({ seq: stepSeq }), { seq: c.req.param("seq") }, "the step's position");
+      const step = await instance(c, id).step(seq, { access: c.var.access });
+      if (step === null) {
+        const exists = await instance(c, id).steps({ limit: 1 });
+        if (!exists) throw notFound("instance", id);
+        throw new ApiError("STEP_NOT_FOUND", `${instanceNamed(id)} has no step at position ${seq}`, { errors: [{ path: "seq", message: "no step at this position" }] });
+      }
+      return c.json(step);
     },
   );
 
@@ -63,7 +115,7 @@ export function instanceRoutes(app: Api): void {
       summary: "Send an event",
       description: "Delivered to the first `step.waitForEvent` of its type; events sent earlier wait in the inbox. A repeated event `id` is accepted once.",
       request: { params, body: jsonBody(eventBody, true) },
-      responses: { 202: json(EventAccepted, "Accepted"), ...problems(400, 403, 404, 409, 413, 415, 422) },
+      responses: { 202: json(EventAccepted, "Accepted"), ...problems(400, 403, 404, 409, 413, 415, 422, 429) },
     },
     async (c) => {
       const id = checkId(c.req.param("id")!);

@@ -35,7 +35,7 @@ export function journalRoutes(app: Api): void {
     async (c) => {
       const id = checkId(c.req.param("id")!);
       const query = check(journalQuery, Object.fromEntries(new URL(c.req.url).searchParams), "the journal request");
-      const result = await c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(id)).journalPage(query.cursor);
+      const result = await c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(id)).journalPage(query.cursor, { access: c.var.access });
       if (result.ok) return c.body(result.page, 200, { "content-type": "application/json" });
       if (result.code === "INSTANCE_NOT_FOUND") throw notFound("instance", id);
       throw new ApiError("INVALID_INPUT", result.message, { errors: [{ path: "cursor", message: "not a cursor from a previous page" }] });

@@ -98,5 +98,11 @@ export function refused(refusal: Refusal, about: { instance: string; action?: Li
       });
     case "INDEX_UNAVAILABLE":
       return new ApiError("INDEX_UNAVAILABLE", refusal.message);
+    case "INBOX_FULL":
+      return new ApiError(
+        "INBOX_FULL",
+        `${instance} holds as many waiting events as its inbox takes (${refusal.maxEvents} events, ${refusal.maxBytes} bytes of payload); nothing was stored. Send it again once the workflow has taken some, or raise the workflow's inbox bounds`,
+        { maxEvents: refusal.maxEvents, maxBytes: refusal.maxBytes },
+      );
   }
 }

@@ -9,7 +9,7 @@ import { STEP_KINDS, STEP_STATUSES, STATUSES, type ErrorRecord as ErrorRecordVie
 import type { InstanceListItem } from "../index-db/queries.js";
 import { HTTP_CODES } from "../lib/codes.js";
 import type { Same } from "../lib/same.js";
-import type { InstanceSummary, InstanceView, StepView } from "../instance/rpc.js";
+import type { InstanceSummary, InstanceView, StepsPage, StepView } from "../instance/rpc.js";
 
 const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC)" });
 
@@ -77,10 +77,24 @@ export const Step = z
     eventType: z.string().optional(),
     result: z.unknown().optional(),
     sensitive: z.boolean().optional().meta({ description: "The step is configured `sensitive: \"output\"`: its result is left out" }),
+    truncated: z
+      .object({ bytes: z.number().int(), seq: z.number().int() })
+      .optional()
+      .meta({ description: "The result is over 64 KiB: left out here; `GET /api/instances/{id}/steps/{seq}` gives it whole" }),
     error: ErrorRecord.optional(),
-    failedAttempts: z.array(Attempt).optional().meta({ description: "Failed attempts, oldest first" }),
+    failedAttempts: z.array(Attempt).optional().meta({ description: "Failed attempts, oldest first (the newest 20)" }),
+    failedAttemptsTotal: z.number().int().optional().meta({ description: "Failed attempts in all, when there are more than shown" }),
   })
   .meta({ id: "Step" });
+
+const olderSteps = z
+  .object({ before: z.number().int() })
+  .optional()
+  .meta({ description: "Older steps exist: `GET /api/instances/{id}/steps?before=<before>` pages back through them" });
+
+export const StepsPageSchema = z
+  .object({ steps: z.array(Step), stepsTotal: z.number().int(), olderSteps })
+  .meta({ id: "StepsPage", description: "A page of an instance's steps, in call order" });
 
 const tags = z.record(z.string(), z.string());
 
@@ -107,7 +121,9 @@ export const Instance = z
       .optional()
       .meta({ description: "Queued behind a concurrency limit: its place in line, and the limit's key" }),
     forkedFrom: ForkedFrom.optional(),
-    steps: z.array(Step),
+    steps: z.array(Step).meta({ description: "The newest steps (at most 200), in call order" }),
+    stepsTotal: z.number().int().meta({ description: "How many steps the journal holds" }),
+    olderSteps,
   })
   .meta({ id: "Instance", description: "An instance as its Durable Object holds it: the truth" });
 
@@ -169,8 +185,9 @@ export const HookAccepted = z.object({ accepted: z.literal(true), duplicate: z.b
 export const CHECKED_VIEWS: [
   Same<InstanceView, z.output<typeof Instance>>,
   Same<StepView, z.output<typeof Step>>,
+  Same<StepsPage, z.output<typeof StepsPageSchema>>,
   Same<WaitingForView, z.output<typeof WaitingFor>>,
   Same<ErrorRecordView, z.output<typeof ErrorRecord>>,
   Same<InstanceSummary, z.output<typeof InstanceSummarySchema>>,
   Same<InstanceListItem, z.output<typeof ListItem>>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true];

@@ -16,6 +16,7 @@ export const BINDING_CODES = {
   INVALID_TRANSITION: "instance.invalid_status",
   STEP_NOT_FOUND: "instance.cannot_restart",
   INSTANCE_FINISHED: "instance.not_running",
+  INBOX_FULL: "instance.too_many_events",
   INDEX_UNAVAILABLE: "internal_server",
   WORKFLOW_NOT_REGISTERED: "workflow.not_found",
   SUBSCRIBE_UNAVAILABLE: "not_supported",

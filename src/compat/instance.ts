@@ -71,6 +71,9 @@ export function instanceHandle(env: InstanceNamespace, workflow: string, id: str
       const result = await stub().sendEvent({ type, ...(encoded !== undefined && { payload: encoded }) });
       if (result.ok) return;
       if (result.code === "INSTANCE_NOT_FOUND") throw notFound(workflow, id);
+      if (result.code === "INBOX_FULL") {
+        throw bindingError("INBOX_FULL", `instance "${id}" holds as many waiting events as its inbox takes (${result.maxEvents} events, ${result.maxBytes} bytes); nothing was stored`);
+      }
       throw bindingError(
         "INSTANCE_FINISHED",
         `instance "${id}" of workflow "${workflow}" is ${CLOUDFLARE_STATUS[result.status]} and takes no more events`,

@@ -68,7 +68,10 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 /** "event “decision”, times out in 2 d 23 h", "sleeps, wakes in 5 min". */
-export function waitText(waitingFor: { kind: string; until?: string | undefined; eventType?: string | undefined }, now: number): string {
+export function waitText(
+  waitingFor: { kind: string; until?: string | undefined; eventType?: string | undefined; workflow?: string | undefined; since?: string | undefined },
+  now: number,
+): string {
   const left = waitingFor.until ? Date.parse(waitingFor.until) - now : undefined;
   const when = left === undefined ? "" : left <= 0 ? "due now" : `in ${duration(left)}`;
   switch (waitingFor.kind) {
@@ -78,6 +81,10 @@ export function waitText(waitingFor: { kind: string; until?: string | undefined;
       return `sleeps${when ? `, wakes ${when}` : ""}`;
     case "retry":
       return `retries${when ? ` ${when}` : ""}`;
+    case "deployment":
+      return `a deployment that registers workflow “${waitingFor.workflow ?? "?"}” (WORKFLOW_NOT_REGISTERED)${waitingFor.since ? `, since ${duration(now - Date.parse(waitingFor.since))} ago` : ""}`;
+    case "slot":
+      return `its concurrency gate, which cannot be reached (GATE_UNAVAILABLE)${waitingFor.since ? `, since ${duration(now - Date.parse(waitingFor.since))} ago` : ""}`;
     default:
       return `a child instance${when ? `, times out ${when}` : ""}`;
   }

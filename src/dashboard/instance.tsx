@@ -63,7 +63,7 @@ export async function instancePage(c: DashboardContext) {
         </p>
         {refresh ? <p class="refresh">This page reloads every {refresh} s while the instance moves.</p> : null}
         <dl class="facts">
-          {instance.status === "waiting" && instance.waitingFor ? (
+          {(instance.status === "waiting" || instance.status === "queued") && instance.waitingFor ? (
             <>
               <dt>Waiting for</dt>
               <dd>
@@ -110,7 +110,9 @@ export async function instancePage(c: DashboardContext) {
       </section>
       <section class="card">
         <div class="step-head">
-          <h2>Steps ({instance.steps.length})</h2>
+          <h2>
+            Steps ({instance.stepsTotal > instance.steps.length ? `the newest ${instance.steps.length} of ${instance.stepsTotal}` : instance.steps.length})
+          </h2>
           <a class="muted" href={href(instance.id, "/journal")} download>
             Download the journal (JSON)
           </a>
@@ -219,6 +221,12 @@ function Step({ step, instance, now, readOnly }: { step: StepView; instance: Ins
       ) : null}
       {step.result !== undefined ? <Folded summary="Result" value={step.result} /> : null}
       {step.sensitive ? <div class="muted">Result kept out of view (sensitive)</div> : null}
+      {step.truncated ? (
+        <div class="muted">
+          Result of {step.truncated.bytes.toLocaleString("en")} bytes, too large to show here: in the journal download, or{" "}
+          <code>GET /api/instances/{instance.id}/steps/{step.truncated.seq}</code>
+        </div>
+      ) : null}
       {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" ? (
         <a class="muted" style="font-size: 13px" href={href(instance.id, `/restart?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
           Restart from this step

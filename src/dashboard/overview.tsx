@@ -227,7 +227,7 @@ export function InstanceTable({ instances, now, empty = "No instances match." }:
             <td data-label="Workflow">{i.workflow}</td>
             <td data-label="Status">
               <StatusBadge status={i.status} />
-              {i.waitingFor && i.status === "waiting" ? <div class="muted">{waitText(i.waitingFor, now)}</div> : null}
+              {i.waitingFor && (i.status === "waiting" || i.status === "queued") ? <div class="muted">{waitText(i.waitingFor, now)}</div> : null}
               {i.error ? <div class="error">{i.error.code}</div> : null}
             </td>
             <td data-label="Created">

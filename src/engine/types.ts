@@ -232,5 +232,13 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
    * @example schedules: [{ cron: "0 2 * * *", timezone: "Europe/Amsterdam", input: { regions: ["eu", "us"] } }]
    */
   schedules?: DeclaredSchedule<Input>[];
+  /**
+   * Bounds of each instance's inbox: events received and not yet taken by a step.
+   * Defaults: 1,000 events, 16 MiB of payload. An event over either is refused with
+   * 429 `INBOX_FULL`, and nothing is stored.
+   *
+   * @example inbox: { maxEvents: 50_000, maxBytes: 64 * 1024 * 1024 }
+   */
+  inbox?: { maxEvents?: number; maxBytes?: number };
   run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
 }

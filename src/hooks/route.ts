@@ -43,6 +43,7 @@ export const HOOK_CODES: readonly HttpCode[] = [
   "BAD_SIGNATURE",
   "INSTANCE_NOT_FOUND",
   "INSTANCE_FINISHED",
+  "INBOX_FULL",
   "WEBHOOK_EXPIRED",
   "BODY_TOO_LARGE",
   "UNSUPPORTED_MEDIA_TYPE",
@@ -128,7 +129,12 @@ async function deliver(c: Context<{ Bindings: Env }>, token: string | undefined)
   const payload = readPayload(c.req.header("content-type") ?? "", bytes);
   const id = await eventIdFrom(senderId);
   const stub = c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(claims.instanceId));
-  const result = await stub.sendEvent({ type: claims.eventType, payload: JSON.stringify(payload), ...(id !== undefined && { id }) });
+  const result = await stub.sendEvent({
+    type: claims.eventType,
+    payload: JSON.stringify(payload),
+    generation: claims.generation ?? null,
+    ...(id !== undefined && { id }),
+  });
   // Named without its id: the caller holds a capability, not necessarily the id.
   if (!result.ok) throw refused(result, { instance: "the instance this webhook belongs to" });
   return c.json({ accepted: true, duplicate: result.duplicate }, 202);

@@ -15,9 +15,11 @@ export interface HookClaims {
   expiresAt: number;
   /** When set, deliveries must carry a Standard Webhooks signature made with the secret in this env variable. */
   verifyWith?: string;
+  /** The generation of the instance the token was minted for; absent in tokens minted before tokens carried one. */
+  generation?: string;
 }
 
-type WireClaims = { i: string; t: string; e: number; v?: string };
+type WireClaims = { i: string; t: string; e: number; v?: string; g?: string };
 
 const encoder = new TextEncoder();
 
@@ -26,7 +28,13 @@ async function key(secret: string): Promise<CryptoKey> {
 }
 
 export async function signHookToken(secret: string, claims: HookClaims): Promise<string> {
-  const wire: WireClaims = { i: claims.instanceId, t: claims.eventType, e: claims.expiresAt, ...(claims.verifyWith && { v: claims.verifyWith }) };
+  const wire: WireClaims = {
+    i: claims.instanceId,
+    t: claims.eventType,
+    e: claims.expiresAt,
+    ...(claims.verifyWith && { v: claims.verifyWith }),
+    ...(claims.generation && { g: claims.generation }),
+  };
   const body = base64url(encoder.encode(JSON.stringify(wire)));
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await key(secret), encoder.encode(body)));
   return `${body}.${base64url(signature)}`;
@@ -47,5 +55,5 @@ export async function verifyHookToken(secret: string, token: string): Promise<Ho
   const claims = fromBase64url(body);
   if (!claims) return undefined;
   const wire = JSON.parse(new TextDecoder().decode(claims)) as WireClaims;
-  return { instanceId: wire.i, eventType: wire.t, expiresAt: wire.e, ...(wire.v && { verifyWith: wire.v }) };
+  return { instanceId: wire.i, eventType: wire.t, expiresAt: wire.e, ...(wire.v && { verifyWith: wire.v }), ...(wire.g && { generation: wire.g }) };
 }

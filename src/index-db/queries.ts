@@ -156,3 +156,23 @@ function toListItem(row: InstanceRow): InstanceListItem {
   if (row.completedAt !== null) item.completedAt = iso(row.completedAt);
   return item;
 }
+
+/**
+ * Open instances whose workflow is not among `registered`, and that do not show it
+ * yet (their `waitingFor` is not a deployment's): at most `limit`, for the sweep that
+ * tells them (src/flow/deployment.ts). One bound value whatever the registry's size.
+ */
+export async function strandedInstances(db: IndexDb, registered: readonly string[], limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(
+      and(
+        inArray(instances.status, ["queued", "running", "waiting"]),
+        sql`${instances.workflow} NOT IN (SELECT value FROM json_each(${JSON.stringify(registered)}))`,
+        or(sql`${instances.waitingFor} IS NULL`, sql`${instances.waitingFor} NOT LIKE '%WORKFLOW_NOT_REGISTERED%'`),
+      ),
+    )
+    .limit(limit);
+  return rows.map((row) => row.id);
+}

@@ -96,11 +96,18 @@ function attemptText(row: AttemptRow): string {
   return withRaw({ seq: row.seq, attempt: row.attempt, startedAt: iso(row.started_at), finishedAt: iso(row.finished_at) }, { error: row.error });
 }
 
-function eventText(row: EventRow): string {
+function eventText(row: EventRow & { taken_result: string | null }): string {
   return withRaw(
     { id: row.id, type: row.type, timestamp: iso(row.received_at), ...(row.consumed_by !== null && { consumedBy: row.consumed_by }) },
-    { payload: row.payload },
+    { payload: row.payload ?? takenPayload(row.taken_result) },
   );
+}
+
+/** A taken event's payload is kept once, in the result of the step.waitForEvent that took it. */
+function takenPayload(result: string | null): string | null {
+  if (result === null) return null;
+  const payload = (JSON.parse(result) as { payload?: unknown }).payload;
+  return payload === undefined ? null : JSON.stringify(payload);
 }
 
 /**
@@ -142,7 +149,9 @@ export function journalPage(
   }
   if (next === null && tableExists(sql, "inbox")) {
     const start = from.part === "e" ? from.at : 0;
-    for (const event of sql.each<EventRow>("SELECT * FROM inbox WHERE position >= ? ORDER BY position", start)) {
+    const query = `SELECT inbox.*, CASE WHEN inbox.payload IS NULL AND steps.kind = 'event' THEN steps.result END AS taken_result
+      FROM inbox LEFT JOIN steps ON steps.seq = inbox.consumed_by WHERE inbox.position >= ? ORDER BY inbox.position`;
+    for (const event of sql.each<EventRow & { taken_result: string | null }>(query, start)) {
       const text = eventText(event);
       if (!fits(text.length + 1)) {
         next = `e:${event.position}`;

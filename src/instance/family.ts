@@ -6,7 +6,6 @@
 import { CHILD_EVENT_PREFIX, type ChildFinished, type ChildStart } from "../engine/index.js";
 import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
-import type { Sql } from "./sql.js";
 import type { InstanceRow } from "./view.js";
 
 const stub = (env: Env, id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
@@ -44,13 +43,6 @@ export async function notifyParent(env: Env, child: InstanceRow): Promise<void> 
     id: `child-finished:${child.id}:${child.completed_at}`,
     payload: JSON.stringify(finished),
   });
-}
-
-/** Ids of the children this instance still waits for. */
-export function runningChildren(sql: Sql): string[] {
-  return sql
-    .all<{ event_type: string }>("SELECT event_type FROM steps WHERE kind = 'child' AND status = 'waiting'")
-    .map((row) => row.event_type.slice(CHILD_EVENT_PREFIX.length));
 }
 
 /** Terminates each child; one that already finished answers 409, which is fine. */

@@ -3,7 +3,7 @@
  * the object's alarm is computed from. A step record that waits (retry backoff,
  * sleep, event timeout) owns the timer `step:<seq>`.
  */
-import type { AttemptRecord, ErrorRecord, InboxEvent, JournalStore, StepKind, StepRecord, StepStatus } from "../engine/index.js";
+import { CHILD_EVENT_PREFIX, type AttemptRecord, type ErrorRecord, type InboxEvent, type JournalStore, type StepKind, type StepRecord, type StepStatus } from "../engine/index.js";
 import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
 
@@ -23,6 +23,19 @@ type StepRow = {
   error: string | null;
   sensitive: number | null;
 };
+
+/** A page of the journal for a view (see `viewPage`). */
+export interface ViewPage {
+  records: StepRecord[];
+  /** Steps whose result was left out, by position: the result's size in bytes. */
+  omitted: Map<number, number>;
+  total: number;
+  attempts: AttemptRecord[];
+  /** Failed attempts each step has in all, by position (only where it has any). */
+  attemptTotals: Map<number, number>;
+  /** The position to page back from, when older steps exist. */
+  olderBefore?: number;
+}
 
 type FinishedRow = Pick<StepRow, "seq" | "name" | "count" | "kind" | "status" | "attempts" | "started_at" | "result" | "error">;
 
@@ -134,7 +147,10 @@ export class SqlJournal implements JournalStore {
       type,
     );
     if (!row) return undefined;
-    this.sql.run("UPDATE inbox SET consumed_by = ? WHERE position = ?", seq, row.position);
+    // The payload is kept once: a step.waitForEvent journals it in its result. A
+    // child's outcome stays whole: a restart that re-runs the step.child needs it.
+    if (type.startsWith(CHILD_EVENT_PREFIX)) this.sql.run("UPDATE inbox SET consumed_by = ? WHERE position = ?", seq, row.position);
+    else this.sql.run("UPDATE inbox SET consumed_by = ?, payload = NULL WHERE position = ?", seq, row.position);
     return { id: row.id, type: row.type, timestamp: row.received_at, ...(row.payload !== null && { payload: row.payload }) };
   }
 
@@ -169,6 +185,15 @@ export class SqlJournal implements JournalStore {
     return inserted.length > 0;
   }
 
+  /** Events received and not yet taken, and the bytes of their payloads (UTF-8, as SQLite counts them). */
+  inboxUsage(): { events: number; bytes: number } {
+    if (!this.has("inbox")) return { events: 0, bytes: 0 };
+    const row = this.sql.one<{ events: number; bytes: number | null }>(
+      "SELECT COUNT(*) AS events, SUM(LENGTH(CAST(payload AS BLOB))) AS bytes FROM inbox WHERE consumed_by IS NULL",
+    );
+    return { events: row?.events ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
   hasEvent(id: string): boolean {
     if (!this.has("inbox")) return false;
     return this.sql.one("SELECT 1 AS found FROM inbox WHERE id = ?", id) !== undefined;
@@ -177,6 +202,86 @@ export class SqlJournal implements JournalStore {
   /** Whether a step call is waiting for an event of this type right now. */
   isWaitingFor(type: string): boolean {
     return this.sql.one("SELECT 1 AS found FROM steps WHERE status = 'waiting' AND event_type = ? LIMIT 1", type) !== undefined;
+  }
+
+  /**
+   * One page of the journal for a view: the `limit` steps before position `before`
+   * (the newest when absent), in call order, with results over `maxValueBytes` left
+   * out and their size given instead; the newest `attemptsPerStep` failed attempts
+   * of each; and how many steps the journal holds.
+   */
+  viewPage(options: { before?: number; limit: number; maxValueBytes: number; attemptsPerStep: number }): ViewPage {
+    const { before = Number.MAX_SAFE_INTEGER, limit, maxValueBytes, attemptsPerStep } = options;
+    const rows = this.sql.all<StepRow & { result_bytes: number | null }>(
+      `SELECT seq, name, count, kind, status, attempts, started_at, attempt_started_at, finished_at, due_at, event_type, error, sensitive,
+              CASE WHEN LENGTH(CAST(result AS BLOB)) <= ? THEN result END AS result, LENGTH(CAST(result AS BLOB)) AS result_bytes
+         FROM steps WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+      maxValueBytes, before, limit,
+    );
+    rows.reverse();
+    const records = rows.map(toRecord);
+    const omitted = new Map<number, number>();
+    for (const row of rows) if (row.result === null && row.result_bytes !== null) omitted.set(row.seq, row.result_bytes);
+    const total = this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM steps")?.n ?? 0;
+    const first = rows[0]?.seq;
+    const attempts: AttemptRecord[] = [];
+    const attemptTotals = new Map<number, number>();
+    if (first !== undefined && this.has("attempts")) {
+      const last = rows.at(-1)!.seq;
+      const found = this.sql.all<AttemptRow & { rank: number; total: number }>(
+        `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY seq ORDER BY attempt DESC) AS rank, COUNT(*) OVER (PARTITION BY seq) AS total
+           FROM attempts WHERE seq BETWEEN ? AND ?) WHERE rank <= ? ORDER BY seq, attempt`,
+        first, last, attemptsPerStep,
+      );
+      for (const row of found) {
+        attempts.push({ seq: row.seq, attempt: row.attempt, startedAt: row.started_at, finishedAt: row.finished_at, error: JSON.parse(row.error) as ErrorRecord });
+        attemptTotals.set(row.seq, row.total);
+      }
+    }
+    return { records, omitted, total, attempts, attemptTotals, ...(first !== undefined && first > 0 && { olderBefore: first }) };
+  }
+
+  /** The position of the step called `name` for the `count`th time, if the journal has it. */
+  findStep(name: string, count: number): number | undefined {
+    return this.sql.one<{ seq: number }>("SELECT seq FROM steps WHERE name = ? AND count = ?", name, count)?.seq;
+  }
+
+  /**
+   * For a restart from position `seq`: forgets the steps from there, their failed
+   * attempts and their timers, and puts the events they took back in the inbox.
+   */
+  discardFrom(seq: number): void {
+    this.rewind(seq);
+    this.sql.run("DELETE FROM steps WHERE seq >= ?", seq);
+    this.sql.run("DELETE FROM timers WHERE key LIKE 'step:%' AND CAST(substr(key, 6) AS INTEGER) >= ?", seq);
+    for (const timed of [...this.timed]) if (timed >= seq) this.timed.delete(timed);
+  }
+
+  /** Ids of the children the instance still waits for. */
+  runningChildren(): string[] {
+    return this.sql
+      .all<{ event_type: string }>("SELECT event_type FROM steps WHERE kind = 'child' AND status = 'waiting'")
+      .map((row) => row.event_type.slice(CHILD_EVENT_PREFIX.length));
+  }
+
+  /** One step's record, whole. */
+  step(seq: number): StepRecord | undefined {
+    const row = this.sql.one<StepRow>("SELECT * FROM steps WHERE seq = ?", seq);
+    return row && toRecord(row);
+  }
+
+  /** The tokens of the webhooks this instance made: capabilities a read-only view must not show. */
+  webhookTokens(): string[] {
+    return this.sql
+      .all<{ result: string | null }>("SELECT result FROM steps WHERE kind = 'webhook' AND status = 'completed'")
+      .flatMap((row) => {
+        try {
+          const token = (JSON.parse(row.result ?? "null") as { token?: unknown } | null)?.token;
+          return typeof token === "string" && token.length > 0 ? [token] : [];
+        } catch {
+          return [];
+        }
+      });
   }
 
   attempts(): AttemptRecord[] {
@@ -207,10 +312,21 @@ export class SqlJournal implements JournalStore {
    * For a restart from step `seq` on: forgets the failed attempts and stream bytes of
    * the steps from there, and puts the events those steps took back in the inbox, in their order.
    */
-  rewind(seq: number): void {
+  private rewind(seq: number): void {
     if (this.has("attempts")) this.sql.run("DELETE FROM attempts WHERE seq >= ?", seq);
     if (this.has("blobs")) this.sql.run("DELETE FROM blobs WHERE seq >= ?", seq);
-    if (this.has("inbox")) this.sql.run("UPDATE inbox SET consumed_by = NULL WHERE consumed_by >= ?", seq);
+    if (!this.has("inbox")) return;
+    // A payload taken by a step.waitForEvent lives in the step's result: put it back first.
+    const taken = this.sql.all<{ position: number; result: string | null }>(
+      `SELECT inbox.position, steps.result FROM inbox JOIN steps ON steps.seq = inbox.consumed_by
+        WHERE inbox.consumed_by >= ? AND inbox.payload IS NULL AND steps.kind = 'event' AND steps.status = 'completed'`,
+      seq,
+    );
+    for (const { position, result } of taken) {
+      const payload = result === null ? undefined : (JSON.parse(result) as { payload?: unknown }).payload;
+      if (payload !== undefined) this.sql.run("UPDATE inbox SET payload = ? WHERE position = ?", JSON.stringify(payload), position);
+    }
+    this.sql.run("UPDATE inbox SET consumed_by = NULL WHERE consumed_by >= ?", seq);
   }
 
   private has(table: OnDemandTable): boolean {

@@ -15,7 +15,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { workflows } from "../../workflows/index.js";
-import type { Cause, OwnTimer } from "../engine/index.js";
+import { CHILD_EVENT_PREFIX, type Cause, type OwnTimer } from "../engine/index.js";
+import { MAX_INBOX_BYTES, MAX_INBOX_EVENTS, STEPS_PAGE_SIZE, VIEW_ATTEMPTS_PER_STEP, VIEW_VALUE_MAX_BYTES } from "../lib/bounds.js";
 import type { Env } from "../env.js";
 import type { WorkflowDefinition, WorkflowRegistry } from "../workflow.js";
 import { AlarmClock } from "./alarm-clock.js";
@@ -34,16 +35,20 @@ import type {
   ForkedFrom,
   InstanceView,
   LifecycleResult,
+  ReadOptions,
   RestartRequest,
   SendEventRequest,
   SendEventResult,
+  StepsPage,
+  StepView,
 } from "./rpc.js";
 import { servicesFor } from "./services.js";
 import { Runner, type Applied } from "./runner.js";
 import { gateName, gateStub } from "./slots.js";
 import { Sql } from "./sql.js";
 import { Timers } from "./timers.js";
-import { toInstanceView, type InstanceRow } from "./view.js";
+import { redactText, redactTokens } from "./redact.js";
+import { toInstanceView, toStepsPage, toStepView, type InstanceRow } from "./view.js";
 
 export { RECOVERY_LEASE_MS } from "../engine/index.js";
 
@@ -158,12 +163,17 @@ export class WorkflowInstance extends DurableObject<Env> {
     return { ok: true, created: true, instance: summary(created!) };
   }
 
-  /** The instance as the API shows it. */
-  async read(): Promise<InstanceView | null> {
+  /**
+   * The instance as the API shows it, with its newest steps (or a page further back):
+   * bounded whatever it holds, large results left out with their size. For
+   * read-only access, the webhook tokens it minted are redacted wherever they show.
+   */
+  async read(options: ReadOptions = {}): Promise<InstanceView | null> {
+    this.checkDeploymentNow();
     const row = this.rows.get();
     if (!row) return null;
     const journal = this.driver.journal();
-    const view = toInstanceView(row, journal.load(), journal.attempts());
+    let view = toInstanceView(row, journal.viewPage(pageOptions(options)));
     const definition = this.definition(row.workflow);
     if (definition?.concurrency && row.slot === null && row.status === "queued") {
       const gate = gateName(definition, row);
@@ -172,29 +182,86 @@ export class WorkflowInstance extends DurableObject<Env> {
         if (position !== undefined) view.queue = { position, key: gate.gate };
       }
     }
+    if (options.access === "readonly") view = redactTokens(view, journal.webhookTokens());
     return view;
   }
 
-  /** Puts an event in the inbox and wakes the step call waiting for it, if any. */
+  /**
+   * Whether this deployment registers the instance's workflow: an open instance whose
+   * workflow is missing says so (it waits for a deployment) at once, rather than when
+   * it next wakes. Asked by the Worker's sweep after a deploy, and by every read.
+   */
+  async checkDeployment(): Promise<void> {
+    await this.checkDeploymentNow();
+  }
+
+  private checkDeploymentNow(): Promise<void> | undefined {
+    const row = this.rows.get();
+    if (!row || !["queued", "running", "waiting"].includes(row.status)) return undefined;
+    const waitsForDeployment = row.status === "waiting" && row.waiting_for?.includes('"kind":"deployment"') === true;
+    // Registered again: go on now rather than at the next look.
+    if (this.definition(row.workflow)) return waitsForDeployment ? this.apply({ kind: "registryDue" }).done : undefined;
+    return waitsForDeployment ? undefined : this.apply({ kind: "workflowMissing", workflow: row.workflow }).done;
+  }
+
+  /** A page of the instance's steps, oldest first, going back from `before`. */
+  async steps(options: ReadOptions = {}): Promise<StepsPage | null> {
+    if (!this.rows.get()) return null;
+    const journal = this.driver.journal();
+    const page = toStepsPage(journal.viewPage(pageOptions(options)));
+    return options.access === "readonly" ? redactTokens(page, journal.webhookTokens()) : page;
+  }
+
+  /** One step, its result whole (a sensitive step's result stays out). */
+  async step(seq: number, options: ReadOptions = {}): Promise<StepView | null> {
+    if (!this.rows.get()) return null;
+    const journal = this.driver.journal();
+    const record = journal.step(seq);
+    if (!record) return null;
+    const step = toStepView(record, journal.attempts().filter((a) => a.seq === seq));
+    return options.access === "readonly" ? redactTokens(step, journal.webhookTokens()) : step;
+  }
+
+  /**
+   * Puts an event in the inbox and wakes the step call waiting for it, if any. An
+   * event over the inbox's bounds is refused (`INBOX_FULL`) and nothing is stored;
+   * a webhook delivery for another generation of this id is refused as not found.
+   */
   async sendEvent(request: SendEventRequest): Promise<SendEventResult> {
     const row = this.rows.get();
     if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
+    if (request.generation !== undefined && (request.generation ?? null) !== row.generation) return { ok: false, code: "INSTANCE_NOT_FOUND" };
     const id = request.id ?? crypto.randomUUID();
     const journal = this.driver.journal();
     // A sender retrying an event it already delivered is told so, even after the instance finished.
     if (request.id !== undefined && journal.hasEvent(request.id)) return { ok: true, id, duplicate: true };
+    const full = this.inboxFull(row.workflow, request);
     let added = false;
     const waitedFor = row.status !== "paused" && journal.isWaitingFor(request.type);
     const { result, done } = this.apply({ kind: "event", waitedFor }, undefined, () => {
+      if (full) return;
       added = journal.addEvent({ id, type: request.type, timestamp: Date.now(), ...(request.payload !== undefined && { payload: request.payload }) });
     });
-    await done;
     if (!result.ok) {
       return result.code === "INSTANCE_FINISHED" && result.status !== "absent"
         ? { ok: false, code: "INSTANCE_FINISHED", status: result.status }
         : { ok: false, code: "INSTANCE_NOT_FOUND" };
     }
+    if (full) return full;
+    await done;
     return { ok: true, id, duplicate: !added };
+  }
+
+  /** The refusal of an event the inbox has no room for; a child's outcome always has room. */
+  private inboxFull(workflow: string, request: SendEventRequest): Extract<SendEventResult, { code: "INBOX_FULL" }> | undefined {
+    if (request.type.startsWith(CHILD_EVENT_PREFIX)) return undefined;
+    const bounds = this.definition(workflow)?.inbox;
+    const maxEvents = bounds?.maxEvents ?? MAX_INBOX_EVENTS;
+    const maxBytes = bounds?.maxBytes ?? MAX_INBOX_BYTES;
+    const usage = this.driver.journal().inboxUsage();
+    const bytes = request.payload === undefined ? 0 : utf8Length(request.payload);
+    if (usage.events + 1 <= maxEvents && usage.bytes + bytes <= maxBytes) return undefined;
+    return { ok: false, code: "INBOX_FULL", maxEvents, maxBytes };
   }
 
   /** A running step finishes; nothing new starts and no timer fires until `resume`. */
@@ -220,9 +287,9 @@ export class WorkflowInstance extends DurableObject<Env> {
     let fromSeq = 0;
     if (request.fromStep && this.rows.get()) {
       const step = { name: request.fromStep.name, count: request.fromStep.count ?? 1 };
-      const found = this.sql.one<{ seq: number }>("SELECT seq FROM steps WHERE name = ? AND count = ?", step.name, step.count);
-      if (!found) return { ok: false, code: "STEP_NOT_FOUND", step };
-      fromSeq = found.seq;
+      const found = this.driver.journal().findStep(step.name, step.count);
+      if (found === undefined) return { ok: false, code: "STEP_NOT_FOUND", step };
+      fromSeq = found;
     }
     return this.act({ kind: "restart", fromSeq });
   }
@@ -237,10 +304,12 @@ export class WorkflowInstance extends DurableObject<Env> {
   }
 
   /** One page of the instance's journal in the export format (export.ts). */
-  async journalPage(cursor?: string): Promise<JournalPageResult> {
+  async journalPage(cursor?: string, options: ReadOptions = {}): Promise<JournalPageResult> {
     const row = this.rows.get();
     if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    return journalPage(this.sql, row, cursor, { workflowVersion: this.definition(row.workflow)?.version });
+    const result = journalPage(this.sql, row, cursor, { workflowVersion: this.definition(row.workflow)?.version });
+    if (!result.ok || options.access !== "readonly") return result;
+    return { ...result, page: redactText(result.page, this.driver.journal().webhookTokens()) };
   }
 
   /** For a fork of this instance: its journal before `fromStep` (fork.ts); the instance is untouched. */
@@ -353,4 +422,24 @@ export class WorkflowInstance extends DurableObject<Env> {
 
 function summary(row: { id: string; workflow: string; status: string; created_at: number }) {
   return { id: row.id, workflow: row.workflow, status: row.status as InstanceView["status"], createdAt: new Date(row.created_at).toISOString() };
+}
+
+/** Bytes of a string in UTF-8, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function pageOptions(options: ReadOptions) {
+  const limit = Math.min(Math.max(Math.trunc(options.limit ?? STEPS_PAGE_SIZE), 1), STEPS_PAGE_SIZE);
+  return { ...(options.before !== undefined && { before: options.before }), limit, maxValueBytes: VIEW_VALUE_MAX_BYTES, attemptsPerStep: VIEW_ATTEMPTS_PER_STEP };
 }

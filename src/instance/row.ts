@@ -45,8 +45,9 @@ export class RowStore {
     migrate(this.sql, this.created ? SCHEMA_VERSION : 0);
     this.created = true;
     this.current = this.sql.one<InstanceRow>(
-      `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin, generation) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null, request.origin ?? null,
+      crypto.randomUUID(),
     )!;
     this.outbox.record(this.current);
     return this.current;

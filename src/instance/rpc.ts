@@ -31,11 +31,18 @@ export interface SendEventRequest {
   /** JSON text of the payload. */
   payload?: string;
   id?: string;
+  /**
+   * For a webhook delivery: the generation its token was minted for (null for a
+   * token minted before tokens carried one). An instance deleted and created again
+   * under the same id has another generation, and refuses the old URLs.
+   */
+  generation?: string | null;
 }
 
 export type SendEventResult =
   | { ok: true; id: string; duplicate: boolean }
   | { ok: false; code: "INSTANCE_NOT_FOUND" }
+  | { ok: false; code: "INBOX_FULL"; maxEvents: number; maxBytes: number }
   | { ok: false; code: "INSTANCE_FINISHED"; status: Status };
 
 export type LifecycleResult =
@@ -88,6 +95,13 @@ export interface StepView {
   result?: unknown;
   /** True for a step configured `sensitive: "output"`: its result is kept out of every view. */
   sensitive?: boolean;
+  /**
+   * Set when the result is too large for a view (over 64 KiB): `result` is left out,
+   * `bytes` is its size, and `GET /api/instances/:id/steps/:seq` gives it whole.
+   */
+  truncated?: { bytes: number; seq: number };
+  /** How many failed attempts the step has in all, when `failedAttempts` shows only the newest. */
+  failedAttemptsTotal?: number;
   error?: ErrorRecord;
   /** Failed attempts, oldest first. */
   failedAttempts?: AttemptView[];
@@ -110,5 +124,25 @@ export interface InstanceView {
   forkedFrom?: ForkedFrom;
   /** For a queued instance of a workflow with a concurrency limit: its place in line (1 = next). */
   queue?: { position: number; key: string };
+  /** The newest steps, in call order (at most 200); older ones by `olderSteps`. */
   steps: StepView[];
+  /** How many steps the journal holds. */
+  stepsTotal: number;
+  /** When older steps exist: `GET /api/instances/:id/steps?before=<before>` pages back through them. */
+  olderSteps?: { before: number };
+}
+
+/** A page of an instance's steps, oldest first (`GET /api/instances/:id/steps`). */
+export interface StepsPage {
+  steps: StepView[];
+  stepsTotal: number;
+  olderSteps?: { before: number };
+}
+
+/** What a view may show: a read-only reader never sees a capability (webhook URLs and tokens). */
+export interface ReadOptions {
+  access?: "full" | "readonly";
+  /** Steps before this position (a page further back). */
+  before?: number;
+  limit?: number;
 }

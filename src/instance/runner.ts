@@ -9,7 +9,7 @@ import type { Env } from "../env.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import type { AlarmClock } from "./alarm-clock.js";
 import type { Driver } from "./driver.js";
-import { notifyParent, runningChildren, terminateChildren } from "./family.js";
+import { notifyParent, terminateChildren } from "./family.js";
 import type { IndexPush } from "./index-push.js";
 import type { RowStore } from "./row.js";
 import { stateOf } from "./row.js";
@@ -78,7 +78,7 @@ export class Runner {
 
   /** The effects that change storage, written in the machine's transaction. */
   private storageEffect(effect: Effect): void {
-    const { driver, timers, sql } = this.host;
+    const { driver, timers } = this.host;
     switch (effect.kind) {
       case "abort":
         return driver.abort(effect.reason);
@@ -87,10 +87,8 @@ export class Runner {
       case "clearStepTimers":
         return timers.clearSteps();
       case "rewind":
-        sql.run("DELETE FROM steps WHERE seq >= ?", effect.fromSeq);
-        timers.clearSteps(effect.fromSeq);
         // Events taken by discarded steps go back to the inbox, in their order, for the re-run.
-        driver.journal().rewind(effect.fromSeq);
+        driver.journal().discardFrom(effect.fromSeq);
         driver.drop();
         return;
       default:
@@ -144,7 +142,7 @@ export class Runner {
           },
         );
       case "terminateChildren":
-        return terminateChildren(env, runningChildren(this.host.sql));
+        return terminateChildren(env, driver.journal().runningChildren());
       case "purge":
         this.purging ??= this.purge().finally(() => (this.purging = undefined));
         return this.purging.then(() => undefined);

@@ -105,6 +105,11 @@ const MIGRATIONS: readonly string[][] = [
     `ALTER TABLE steps ADD COLUMN sensitive INTEGER`,
   ],
   [
+    // A value made when the instance is created: its webhook tokens carry it, so an
+    // instance deleted and created again under the same id refuses the old URLs.
+    `ALTER TABLE instance ADD COLUMN generation TEXT`,
+  ],
+  [
     // The bytes of a step's ReadableStream result, in parts of at most 1 MiB (src/engine/streams.ts).
     `CREATE TABLE blobs (
        seq INTEGER NOT NULL,
@@ -138,7 +143,8 @@ const CURRENT = [
      origin TEXT,
      stopping TEXT,
      slot TEXT,
-     forked_from TEXT
+     forked_from TEXT,
+     generation TEXT
    )`,
   `CREATE TABLE steps (
      seq INTEGER PRIMARY KEY,

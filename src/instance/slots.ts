@@ -3,7 +3,7 @@
  * giving the slot back. Each answer comes back as a lifecycle cause; nothing here
  * decides what the instance does next.
  */
-import type { Cause } from "../engine/index.js";
+import { parseResult, type Cause } from "../engine/index.js";
 import type { Env } from "../env.js";
 import type { ConcurrencyGate } from "../flow/gate.js";
 import type { WorkflowDefinition } from "../workflow.js";
@@ -15,7 +15,7 @@ const MAX_KEY_LENGTH = 256;
 export function gateName(definition: WorkflowDefinition, row: InstanceRow): { ok: true; gate: string } | { ok: false; message: string } {
   let key: unknown;
   try {
-    key = definition.concurrency?.key?.(row.input === null ? undefined : JSON.parse(row.input));
+    key = definition.concurrency?.key?.(row.input === null ? undefined : parseResult(row.input));
   } catch (error) {
     return { ok: false, message: `workflow "${definition.name}": concurrency.key() threw: ${error instanceof Error ? error.message : String(error)}` };
   }

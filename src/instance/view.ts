@@ -3,7 +3,8 @@
  * a Map, a stream… named by `$type`), times as ISO strings.
  */
 import { displayValue, type AttemptRecord, type ErrorRecord, type StepRecord, type Status, type WaitingFor } from "../engine/index.js";
-import type { ForkedFrom, InstanceView, StepView } from "./rpc.js";
+import type { ViewPage } from "./journal.js";
+import type { ForkedFrom, InstanceView, StepsPage, StepView } from "./rpc.js";
 
 export type InstanceRow = {
   id: string;
@@ -24,17 +25,14 @@ export type InstanceRow = {
   slot: string | null;
   /** JSON of `{ id, step? }` for a fork. */
   forked_from: string | null;
+  /** Made when the instance is created; its webhook tokens carry it (null for instances created before). */
+  generation: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toInstanceView(row: InstanceRow, records: StepRecord[], attempts: AttemptRecord[]): InstanceView {
-  const failedBySeq = new Map<number, AttemptRecord[]>();
-  for (const attempt of attempts) {
-    const list = failedBySeq.get(attempt.seq) ?? [];
-    list.push(attempt);
-    failedBySeq.set(attempt.seq, list);
-  }
+/** The instance as the API shows it, with one page of its steps. */
+export function toInstanceView(row: InstanceRow, page: ViewPage): InstanceView {
   const view: InstanceView = {
     id: row.id,
     workflow: row.workflow,
@@ -42,7 +40,7 @@ export function toInstanceView(row: InstanceRow, records: StepRecord[], attempts
     tags: JSON.parse(row.tags) as Record<string, string>,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
-    steps: records.map((r) => toStepView(r, failedBySeq.get(r.seq))),
+    ...toStepsPage(page),
   };
   if (row.input !== null) view.input = displayValue(row.input);
   if (row.output !== null) view.output = displayValue(row.output);
@@ -54,7 +52,29 @@ export function toInstanceView(row: InstanceRow, records: StepRecord[], attempts
   return view;
 }
 
-function toStepView(r: StepRecord, failed: AttemptRecord[] | undefined): StepView {
+/** A page of steps as the API shows it. */
+export function toStepsPage(page: ViewPage): StepsPage {
+  const failedBySeq = new Map<number, AttemptRecord[]>();
+  for (const attempt of page.attempts) {
+    const list = failedBySeq.get(attempt.seq) ?? [];
+    list.push(attempt);
+    failedBySeq.set(attempt.seq, list);
+  }
+  return {
+    steps: page.records.map((r) => {
+      const step = toStepView(r, failedBySeq.get(r.seq));
+      const bytes = page.omitted.get(r.seq);
+      if (bytes !== undefined && !r.sensitive) step.truncated = { bytes, seq: r.seq };
+      const total = page.attemptTotals.get(r.seq);
+      if (total !== undefined && total > (step.failedAttempts?.length ?? 0)) step.failedAttemptsTotal = total;
+      return step;
+    }),
+    stepsTotal: page.total,
+    ...(page.olderBefore !== undefined && { olderSteps: { before: page.olderBefore } }),
+  };
+}
+
+export function toStepView(r: StepRecord, failed: AttemptRecord[] | undefined): StepView {
   const view: StepView = {
     name: r.name,
     count: r.count,

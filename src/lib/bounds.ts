@@ -52,6 +52,20 @@ export const MAX_STEP_RESULT_BYTES = 1 * MiB;
  */
 export const MAX_STREAM_RESULT_BYTES = 64 * MiB;
 
-// The inbox's bounds (MAX_INBOX_EVENTS, MAX_INBOX_BYTES), the step result's nesting
-// (MAX_JSON_DEPTH) and the page of steps in an instance's view (STEPS_PAGE_SIZE) are
-// enforced by the instance: TODO(#13) define them here with it.
+/**
+ * Events waiting in one instance's inbox (received, not yet taken by a step), at
+ * most; a workflow may set its own with `inbox: { maxEvents, maxBytes }`. An event
+ * over either bound is refused with 429 `INBOX_FULL`, and nothing is stored. Events
+ * taken by `step.waitForEvent` leave the inbox's count and bytes: their payload is
+ * kept once, in the step's journaled result.
+ */
+export const MAX_INBOX_EVENTS = 1_000;
+/** Bytes of payload waiting in one instance's inbox, at most (see MAX_INBOX_EVENTS). */
+export const MAX_INBOX_BYTES = 16 * MiB;
+
+/** Steps in one read of an instance (`GET /api/instances/:id`): the newest, older ones by page. */
+export const STEPS_PAGE_SIZE = 200;
+/** A step result (or input, output) larger than this is left out of an instance's view, with its size; fetch it whole by its step. */
+export const VIEW_VALUE_MAX_BYTES = 64 * 1024;
+/** Failed attempts shown per step in a view: the newest. */
+export const VIEW_ATTEMPTS_PER_STEP = 20;

@@ -65,6 +65,7 @@ export const CODES = {
 
   // Problems the API answers
   MALFORMED_JSON: { where: "api", status: 400, title: "Malformed JSON", meaning: "the body is not JSON" },
+  INBOX_FULL: { where: "api", status: 429, title: "Inbox full", meaning: "the instance's inbox holds as many waiting events as it takes (count or bytes); nothing was stored" },
   MALFORMED_BODY: { where: "api", status: 400, title: "Malformed body", meaning: "the body is not valid UTF-8 text (the same on every route, `/hooks` included)" },
   JSON_TOO_DEEP: { where: "api", status: 422, title: "JSON too deep", meaning: "the JSON nests more than 64 levels deep" },
   JSON_NUMBER_UNSAFE: { where: "api", status: 422, title: "Number not exact", meaning: "the JSON holds a number that would change on reading (`1e400`, an integer beyond ±2^53 − 1): send it as a string" },

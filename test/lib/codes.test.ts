@@ -10,7 +10,7 @@ import readme from "../../README.md?raw";
 import { API_CODES, CODES, HTTP_CODES, isCode, type Code } from "../../src/lib/codes.js";
 
 /** Names in the README written like codes that are not codes: secrets, variables, constants. */
-const NOT_CODES = new Set(["API_TOKEN", "API_TOKEN_READONLY", "WEBHOOK_SECRET", "PUBLIC_URL", "PAYMENTS_WEBHOOK_SECRET", "CURRENT", "MIGRATIONS", "CAIRN_URL", "CAIRN_TOKEN", "MAX_INBOX_EVENTS", "MAX_INBOX_BYTES", "STEPS_PAGE_SIZE"]);
+const NOT_CODES = new Set(["API_TOKEN", "API_TOKEN_READONLY", "WEBHOOK_SECRET", "PUBLIC_URL", "PAYMENTS_WEBHOOK_SECRET", "CURRENT", "MIGRATIONS", "CAIRN_URL", "CAIRN_TOKEN"]);
 const CODE_LIKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{4,}$/;
 
 const sorted = (codes: Iterable<string>) => [...new Set(codes)].sort();

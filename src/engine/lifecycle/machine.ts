@@ -58,6 +58,7 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
     switch (cause.kind) {
       case "delete":
       case "retentionDue":
+        b.timer("retention", now + PURGE_RETRY_MS);
         b.effects.push({ kind: "purge" });
         return b.done();
       case "purged":
@@ -142,6 +143,7 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
         return b.done();
       }
       b.state.stopping = "delete";
+      b.timer("retention", now + PURGE_RETRY_MS);
       b.effects.push({ kind: "purge" });
       return b.done();
 
@@ -276,7 +278,9 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
       return b.done();
 
     case "delete":
+      // Durable: a purge cut short by a crash is taken up again by the alarm.
       b.state.stopping = "delete";
+      b.timer("retention", now + PURGE_RETRY_MS);
       b.effects.push({ kind: "abort", reason: "deleted" }, { kind: "purge" });
       return b.done();
 
