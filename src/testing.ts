@@ -341,6 +341,7 @@ class SnapshottingJournal extends MemoryJournal {
     for (const r of this.records.values()) copy.records.set(r.seq, structuredClone(r));
     copy.attempts.push(...structuredClone(this.attempts));
     copy.inbox.push(...structuredClone(this.inbox));
+    for (const [key, bytes] of this.blobs) copy.blobs.set(key, bytes.slice());
     this.snapshots.push({ journal: copy, delivered: this.delivered.count, time: this.clock?.now() ?? DEFAULT_START });
   }
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { displayValue, MemoryJournal, type StepRecord } from "../../src/engine/index.js";
 import { STREAM_PART_BYTES } from "../../src/engine/streams.js";
 import { MAX_STREAM_RESULT_BYTES } from "../../src/lib/bounds.js";
-import { testWorkflow } from "../../src/testing.js";
+import { checkReplaySafety, testWorkflow } from "../../src/testing.js";
 import { defineWorkflow } from "../../src/workflow.js";
 import { ManualClock, runOnce } from "./harness.js";
 
@@ -182,6 +182,20 @@ describe("a step's stream result", () => {
     await run.run();
     expect(run.output).toBe(SIZE);
     expect(await check(run.result("download") as ReadableStream<Uint8Array>)).toEqual({ length: SIZE, intact: true });
+  });
+
+  it("survives the test kit's crash at every step boundary", async () => {
+    const workflow = defineWorkflow({
+      name: "kit-stream-replays",
+      async run(_e, step) {
+        const first = await check(await step.do("download", () => bytes(SIZE)));
+        await step.do("note", () => first.length);
+        return first;
+      },
+    });
+    const report = await checkReplaySafety(workflow);
+    expect(report.boundaries).toBe(2);
+    expect(report.outcome).toEqual({ kind: "completed", output: JSON.stringify({ length: SIZE, intact: true }) });
   });
 
   it("says where the bytes went when a journal holds only the stream's size", async () => {
