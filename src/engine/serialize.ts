@@ -126,11 +126,11 @@ function inspect(root: unknown): "plain" | "devalue" | "too deep" {
   if (typeof root === "string" || typeof root === "boolean" || (typeof root === "number" && Number.isFinite(root) && !Object.is(root, -0))) return "plain";
   let plain = !isWrapper(root, DEVALUE_KEY) && !isWrapper(root, STREAM_KEY);
   const seen = new Set<object>();
-  const stack: unknown[] = [root];
-  const depths: number[] = [0];
+  // Values still to look at, each followed by its depth (how many containers hold it).
+  const stack: unknown[] = [root, 0];
   while (stack.length > 0) {
+    const depth = stack.pop() as number;
     const node = stack.pop();
-    const depth = depths.pop()!;
     switch (typeof node) {
       case "string":
       case "boolean":
@@ -151,40 +151,31 @@ function inspect(root: unknown): "plain" | "devalue" | "too deep" {
       continue;
     }
     seen.add(node);
-    const children = childrenOf(node);
-    if (children === undefined) {
+    const inner = depth + 1;
+    const proto: unknown = Object.getPrototypeOf(node);
+    if (Array.isArray(node)) {
+      if (inner > MAX_JSON_DEPTH) return "too deep";
+      if (proto !== Array.prototype) plain = false;
+      for (let i = node.length - 1; i >= 0; i--) {
+        if (i in node) stack.push(node[i], inner);
+        else plain = false;
+      }
+    } else if (proto === Object.prototype || proto === null) {
+      if (inner > MAX_JSON_DEPTH) return "too deep";
+      // Symbol keys: JSON would drop them silently; devalue refuses them, naming the path.
+      if (proto === null || Object.getOwnPropertySymbols(node).length > 0) plain = false;
+      const keys = Object.keys(node);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push((node as Record<string, unknown>)[keys[i]!], inner);
+    } else {
+      // A Map or Set holds values; anything else (a Date, a class instance) is one value to devalue.
       plain = false;
-      continue;
-    }
-    if (depth >= MAX_JSON_DEPTH) return "too deep";
-    if (children.plain === false) plain = false;
-    for (let i = children.values.length - 1; i >= 0; i--) {
-      stack.push(children.values[i]);
-      depths.push(depth + 1);
+      if (node instanceof Map || node instanceof Set) {
+        if (inner > MAX_JSON_DEPTH) return "too deep";
+        for (const entry of node instanceof Map ? [...node].flat() : node) stack.push(entry, inner);
+      }
     }
   }
   return plain ? "plain" : "devalue";
-}
-
-/** A container's values (Map: keys and values) and whether JSON keeps it; undefined for anything else (a Date, a class instance). */
-function childrenOf(node: object): { values: unknown[]; plain: boolean } | undefined {
-  const proto: unknown = Object.getPrototypeOf(node);
-  if (Array.isArray(node)) {
-    let plain = proto === Array.prototype;
-    const values: unknown[] = [];
-    for (let i = 0; i < node.length; i++) {
-      if (i in node) values.push(node[i]);
-      else plain = false;
-    }
-    return { values, plain };
-  }
-  if (proto === Object.prototype || proto === null) {
-    // Symbol keys: JSON would drop them silently; devalue refuses them, naming the path.
-    return { values: Object.values(node), plain: proto !== null && Object.getOwnPropertySymbols(node).length === 0 };
-  }
-  if (node instanceof Map) return { values: [...node].flat(), plain: false };
-  if (node instanceof Set) return { values: [...node], plain: false };
-  return undefined;
 }
 
 function devalueText(value: unknown, what: string, root: string): string {
