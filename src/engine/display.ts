@@ -14,6 +14,7 @@
  * | `undefined` in an object or array | `{"$type":"undefined"}` |
  * | `NaN`, `Infinity`, `-Infinity`, `-0` | `{"$type":"number","value":"NaN"}` |
  * | `new URL("https://x.test/")` | `{"$type":"URL","value":"https://x.test/"}` |
+ * | `new TypeError("no")` | `{"$type":"Error","value":{"name":"TypeError","message":"no"}}` (and `code`, when it has one) |
  * | an object met again inside itself | `{"$type":"Circular"}` |
  * | a step's `ReadableStream` | `{"$type":"ReadableStream","bytes":52428800}` |
  *
@@ -66,6 +67,10 @@ function objectDisplay(value: object, ancestors: Set<object>): unknown {
   if (value instanceof Map) return { $type: "Map", value: Array.from(value, ([k, v]) => [inner(k), inner(v)]) };
   if (value instanceof Set) return { $type: "Set", value: Array.from(value, inner) };
   if (value instanceof RegExp) return { $type: "RegExp", value: String(value) };
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return { $type: "Error", value: { name: value.name, message: value.message, ...(typeof code === "string" && { code }) } };
+  }
   if (value instanceof ArrayBuffer) return { $type: "ArrayBuffer", base64: base64(new Uint8Array(value)) };
   const tag = Object.prototype.toString.call(value).slice(8, -1);
   if (ArrayBuffer.isView(value)) {

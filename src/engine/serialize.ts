@@ -11,7 +11,9 @@
  *   journal written before the other shapes existed holds only these.
  * - `{"$devalue":[…]}`: devalue's flattened form, for a value with anything else
  *   (Date, Map, Set, BigInt, RegExp, typed arrays, ArrayBuffer, URL, `undefined`
- *   inside objects and arrays, NaN, ±Infinity, -0, shared and cyclic references).
+ *   inside objects and arrays, NaN, ±Infinity, -0, shared and cyclic references, and
+ *   errors, kept as structured clone keeps them: their name and message, plus a
+ *   string `code`).
  * - `{"$stream":{"bytes":n,"parts":p}}`: a `ReadableStream` a step returned, whose
  *   bytes the journal store keeps apart (streams.ts).
  *
@@ -41,6 +43,23 @@ export interface StreamInfo {
 }
 
 const encoder = new TextEncoder();
+
+/** Errors, which devalue leaves to its caller: `["Error", [name, message, code?]]`. */
+const REDUCERS = {
+  Error: (value: unknown) => {
+    if (!(value instanceof Error)) return false;
+    const code = (value as { code?: unknown }).code;
+    return typeof code === "string" ? [value.name, value.message, code] : [value.name, value.message];
+  },
+};
+const REVIVERS = {
+  Error: ([name, message, code]: [string, string, string?]) => {
+    const error = new Error(message);
+    error.name = name;
+    if (code !== undefined) Object.assign(error, { code });
+    return error;
+  },
+};
 
 /**
  * The text of `value` (absent for `undefined`), or a `StepResultError` saying what
@@ -93,7 +112,7 @@ export function parseResult(text: string | undefined, openStream?: (info: Stream
 export function revive(parsed: unknown): unknown {
   if (!isWrapper(parsed, DEVALUE_KEY)) return parsed;
   try {
-    return unflatten(parsed[DEVALUE_KEY] as number | unknown[]);
+    return unflatten(parsed[DEVALUE_KEY] as number | unknown[], REVIVERS);
   } catch {
     // Plain JSON written before this shape existed that happens to look like it.
     return parsed;
@@ -180,12 +199,12 @@ function inspect(root: unknown): "plain" | "devalue" | "too deep" {
 
 function devalueText(value: unknown, what: string, root: string): string {
   try {
-    return stringify(value);
+    return stringify(value, REDUCERS);
   } catch (error) {
     if (!(error instanceof DevalueError)) throw error;
     throw new StepResultError(
       "STEP_RESULT_INVALID",
-      `${what} returned ${describe(error.value)} at ${root}${error.path}, which cannot be kept: return data (objects, arrays, strings, numbers, booleans, null, Date, Map, Set, BigInt, RegExp, typed arrays, ArrayBuffer, URL), not functions, symbols or class instances`,
+      `${what} returned ${describe(error.value)} at ${root}${error.path}, which cannot be kept: return data (objects, arrays, strings, numbers, booleans, null, Date, Map, Set, BigInt, RegExp, typed arrays, ArrayBuffer, URL, errors), not functions, symbols or class instances`,
     );
   }
 }
@@ -194,7 +213,6 @@ function describe(value: unknown): string {
   if (typeof value === "function") return "a function";
   if (typeof value === "symbol") return "a symbol";
   if (value instanceof ReadableStream) return "a ReadableStream (only a step's whole result may be a stream)";
-  if (value instanceof Error) return `an error (${value.name}); throw it, or return its message`;
   if (value && typeof value === "object") {
     const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
     if (Object.getOwnPropertySymbols(value).length > 0 && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {

@@ -79,12 +79,13 @@ export interface DeclaredSchedule<Input = unknown> {
 }
 
 /** Values kept as they are, with no inner values to check. */
-type SerializableLeaf = string | number | boolean | bigint | null | undefined | void | Date | RegExp | ArrayBuffer | ArrayBufferView | URL | URLSearchParams;
+type SerializableLeaf = string | number | boolean | bigint | null | undefined | void | Date | RegExp | ArrayBuffer | ArrayBufferView | URL | URLSearchParams | Error;
 
 /**
  * What the journal keeps of a value, at compile time as `serializeResult` checks it
  * at run time: plain data, `Date`, `Map`, `Set`, `BigInt`, `RegExp`, typed arrays,
- * `ArrayBuffer`, `URL` and `undefined`, nested in objects, arrays, maps and sets.
+ * `ArrayBuffer`, `URL`, errors (name, message, a string `code`) and `undefined`,
+ * nested in objects, arrays, maps and sets.
  * `T extends Serializable<T>` fails for a function, or a value holding a function,
  * a symbol or an object with methods (a class instance). A value typed `any`, or
  * `unknown` inside an object, passes here and is checked when the step returns.
