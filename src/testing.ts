@@ -20,7 +20,8 @@ import { JournaledError, type ErrorRecord } from "./engine/errors.js";
 import { Execution } from "./engine/execution.js";
 import { CHILD_EVENT_PREFIX, type ChildFinished, type ChildStart, type Clock, type Outcome, type Services } from "./engine/host.js";
 import { MemoryJournal, type StepRecord } from "./engine/journal.js";
-import { parseResult } from "./engine/serialize.js";
+import { parseResult, serializeResult } from "./engine/serialize.js";
+import { stepResult } from "./engine/streams.js";
 import type { WorkflowDefinition } from "./engine/types.js";
 
 /** Time that moves only when the kit moves it; in-memory timers fire as it passes them. */
@@ -179,7 +180,7 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
   result(name: string, count = 1): unknown {
     const record = this.steps.find((r) => r.name === name && r.count === count);
     if (record?.status === "failed") throw new JournaledError(record.error!);
-    return parseResult(record?.result);
+    return record && stepResult({ readBlob: (seq, part) => this.journal.loadBlob(seq, part) }, record);
   }
 
   private newExecution(): Execution {
@@ -196,7 +197,7 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
       {
         id: this.id,
         createdAt: this.options.start?.getTime() ?? DEFAULT_START,
-        ...(this.options.input !== undefined && { input: JSON.stringify(this.options.input) }),
+        ...(this.options.input !== undefined && { input: serializeResult(this.options.input, "the test's input", "input") }),
       },
       this.journal,
       this.clock,
@@ -215,7 +216,7 @@ export class WorkflowTestRun<Input = unknown, Output = unknown> {
     const run = new WorkflowTestRun(definition, {
       id: child.id,
       start: new Date(this.clock.now()),
-      ...(child.input !== undefined && { input: JSON.parse(child.input) }),
+      ...(child.input !== undefined && { input: parseResult(child.input) }),
       ...(this.options.workflows && { workflows: this.options.workflows }),
       ...(this.options.mocks && { mocks: this.options.mocks }),
     });
@@ -340,6 +341,7 @@ class SnapshottingJournal extends MemoryJournal {
     for (const r of this.records.values()) copy.records.set(r.seq, structuredClone(r));
     copy.attempts.push(...structuredClone(this.attempts));
     copy.inbox.push(...structuredClone(this.inbox));
+    for (const [key, bytes] of this.blobs) copy.blobs.set(key, bytes.slice());
     this.snapshots.push({ journal: copy, delivered: this.delivered.count, time: this.clock?.now() ?? DEFAULT_START });
   }
 }

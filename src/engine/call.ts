@@ -61,6 +61,8 @@ export interface Engine {
   /** Every journal write goes through here: a failing store stops the execution (see Execution). */
   write<T>(body: (store: JournalStore) => T): T;
   takeEvent(type: string, seq: number, match?: EventMatch): InboxEvent | undefined;
+  /** Part `part` of step `seq`'s stream result, read when the workflow pulls it (streams.ts). */
+  readBlob(seq: number, part: number): Uint8Array | undefined;
   /** Parks a call until `wake(now)` returns true; the engine calls it when `record.dueAt` comes, or on poll. */
   block(record: StepRecord, wake: (now: number) => boolean): void;
   /** Takes a parked call out; false when it was not parked (any more). */
@@ -145,7 +147,7 @@ export class Call<T> {
     this.engine.block(this.record!, wake);
   }
 
-  /** Ends the call completed with the JSON text `result`; the workflow gets `decode(record)`. */
+  /** Ends the call completed with the text `result`; the workflow gets `decode(record)`. */
   complete(result?: string): void {
     this.end("completed", { result });
     this.resolve(this.op.decode(this.record!));

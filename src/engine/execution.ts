@@ -204,6 +204,7 @@ export class Execution {
       save: (record) => this.save(record),
       write: (body) => this.write(() => body(this.store)),
       takeEvent: (type, seq, match) => this.write(() => this.store.takeEvent(type, seq, match)),
+      readBlob: (seq, part) => this.store.loadBlob(seq, part),
       block: (record, wake) => this.waits.add(record, wake),
       unblock: (seq) => this.waits.remove(seq),
       busy: () => this.activity.begin(),
@@ -273,7 +274,7 @@ export class Execution {
         (output) => {
           if (this.final) return;
           try {
-            this.finish({ kind: "completed", output: serializeResult(output, `workflow "${this.workflow.name}"`) });
+            this.finish({ kind: "completed", output: serializeResult(output, `workflow "${this.workflow.name}"`, "output") });
           } catch (error) {
             this.finish({ kind: "failed", error: toErrorRecord(error, "OUTPUT_INVALID") });
           }

@@ -1,4 +1,5 @@
 /** The engine: pure TypeScript, no `cloudflare:*` import. */
+export { displayValue } from "./display.js";
 export * from "./durations.js";
 export * from "./errors.js";
 export * from "./execution.js";

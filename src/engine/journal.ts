@@ -42,7 +42,7 @@ export interface StepRecord {
   /** Next attempt, wake-up, or event timeout (epoch ms). */
   dueAt?: number;
   eventType?: string;
-  /** The JSON text of the result; absent for `undefined`. */
+  /** The text of the result (serialize.ts); absent for `undefined`. */
   result?: string;
   error?: ErrorRecord;
   /** Set for a step configured `sensitive: "output"`: views leave its result out. */
@@ -88,6 +88,16 @@ export interface JournalStore {
    * `match`, the oldest of that type whose payload matches (src/engine/match.ts).
    */
   takeEvent(type: string, seq: number, match?: EventMatch): InboxEvent | undefined;
+  /**
+   * The bytes of a step's stream result (streams.ts), kept apart from its record in
+   * parts of at most `STREAM_PART_BYTES`: part `part` of step `seq`.
+   */
+  saveBlob(seq: number, part: number, bytes: Uint8Array): void;
+  loadBlob(seq: number, part: number): Uint8Array | undefined;
+  /** Forgets every part of step `seq`'s bytes. */
+  dropBlobs(seq: number): void;
+  /** The bytes of every stream result the instance keeps, all steps together. */
+  blobBytes(): number;
 }
 
 /** A store in memory: for unit tests, the test kit and anywhere no storage is needed. */
@@ -95,6 +105,8 @@ export class MemoryJournal implements JournalStore {
   readonly records = new Map<number, StepRecord>();
   readonly attempts: AttemptRecord[] = [];
   readonly inbox: (InboxEvent & { consumedBy?: number })[] = [];
+  /** Stream results' bytes, by `seq:part`. */
+  readonly blobs = new Map<string, Uint8Array>();
 
   load(): StepRecord[] {
     return [...this.records.values()].map((r) => structuredClone(r));
@@ -111,6 +123,20 @@ export class MemoryJournal implements JournalStore {
     event.consumedBy = seq;
     const { consumedBy: _, ...delivered } = event;
     return delivered;
+  }
+  saveBlob(seq: number, part: number, bytes: Uint8Array): void {
+    this.blobs.set(`${seq}:${part}`, bytes.slice());
+  }
+  loadBlob(seq: number, part: number): Uint8Array | undefined {
+    return this.blobs.get(`${seq}:${part}`)?.slice();
+  }
+  dropBlobs(seq: number): void {
+    for (const key of this.blobs.keys()) if (key.startsWith(`${seq}:`)) this.blobs.delete(key);
+  }
+  blobBytes(): number {
+    let total = 0;
+    for (const bytes of this.blobs.values()) total += bytes.byteLength;
+    return total;
   }
   /** Adds an event to the inbox; returns false for an id seen before. */
   addEvent(event: InboxEvent): boolean {

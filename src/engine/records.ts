@@ -10,7 +10,7 @@ import type { WaitingFor } from "./status.js";
 import type { ReceivedEvent } from "./types.js";
 
 /**
- * The JSON round trip of `value`, whose JSON text is `text`, without parsing where
+ * What `value`'s text (`text`, serialize.ts) reads back as, without reading it where
  * it cannot differ: strings, booleans, null and finite numbers other than -0.
  */
 export function roundTrip(value: unknown, text: string | undefined): unknown {

@@ -107,6 +107,36 @@ export interface DeclaredSchedule<Input = unknown> {
   catchUpLimit?: number;
 }
 
+/** Values kept as they are, with no inner values to check. */
+type SerializableLeaf = string | number | boolean | bigint | null | undefined | void | Date | RegExp | ArrayBuffer | ArrayBufferView | URL | URLSearchParams | Error;
+
+/**
+ * What the journal keeps of a value, at compile time as `serializeResult` checks it
+ * at run time: plain data, `Date`, `Map`, `Set`, `BigInt`, `RegExp`, typed arrays,
+ * `ArrayBuffer`, `URL`, errors (name, message, a string `code`) and `undefined`,
+ * nested in objects, arrays, maps and sets.
+ * `T extends Serializable<T>` fails for a function, or a value holding a function,
+ * a symbol or an object with methods (a class instance). A value typed `any`, or
+ * `unknown` inside an object, passes here and is checked when the step returns.
+ * (A union, not one conditional type, so that it can constrain `T` itself.)
+ *
+ * @example await step.do("load", () => new Map([["a", 1]])); // Map<string, number>
+ *   await step.do("load", () => ({ save() {} })); // does not compile: save is a function
+ */
+export type Serializable<T> =
+  | SerializableLeaf
+  | Map<T extends Map<infer K, unknown> ? Inner<K> : never, T extends Map<unknown, infer V> ? Inner<V> : never>
+  | Set<T extends Set<infer V> ? Inner<V> : never>
+  | ReadonlyArray<T extends ReadonlyArray<infer V> ? Inner<V> : never>
+  // Functions have Function's `Symbol.hasInstance`; plain data has no symbol keys.
+  | ({ [K in keyof T]: K extends string | number ? Inner<T[K]> : never } & { readonly [Symbol.hasInstance]?: never });
+
+/** A value inside a result: `unknown` passes (checked at run time), a symbol does not. */
+type Inner<T> = unknown extends T ? unknown : T extends symbol ? never : Serializable<T>;
+
+/** What a step may return: `Serializable`, or a `ReadableStream` of bytes as the whole result. */
+export type StepResult<T> = Serializable<T> | ReadableStream<Uint8Array>;
+
 /** Options of `step.do`'s last argument. */
 export interface DoOptions<T> {
   /**
@@ -127,19 +157,23 @@ export interface ChildOptions {
 
 export interface WorkflowStep {
   /**
-   * Runs `fn` until it succeeds (at least once) and journals its JSON result once;
+   * Runs `fn` until it succeeds (at least once) and journals its result once;
    * every replay returns the journaled result without running `fn` again. A terminal
    * failure (retries exhausted, `NonRetryableError`) is journaled too and rethrown on
    * every replay, with the same `name`, `message` and `code`.
    *
-   * Results must be JSON-serialisable and at most 1 MiB; the value returned is the
-   * JSON round trip of what `fn` returned, identical on first run and on replay.
+   * A result keeps its types (`Serializable`: Date, Map, Set, BigInt, typed arrays,
+   * `undefined` inside objects…) and must take at most 1 MiB once serialised; a
+   * `ReadableStream<Uint8Array>` result is stored apart, up to 64 MiB per instance,
+   * and comes back as a stream of the same bytes. The value returned is what the
+   * journal keeps, identical on first run and on replay; anything it cannot keep (a
+   * function, a class instance) fails the step with STEP_RESULT_INVALID naming where.
    *
    * @example const charge = await step.do("charge card", { retries: { limit: 3, delay: "5 seconds" } },
    *   async ({ step }) => payments.charge(order, { idempotencyKey: `${event.instanceId}/${step.name}/${step.count}` }));
    */
-  do<T>(name: string, fn: (ctx: StepContext) => Promise<T> | T, options?: DoOptions<T>): Promise<T>;
-  do<T>(name: string, config: StepConfig, fn: (ctx: StepContext) => Promise<T> | T, options?: DoOptions<T>): Promise<T>;
+  do<T extends StepResult<T>>(name: string, fn: (ctx: StepContext) => Promise<T> | T, options?: DoOptions<T>): Promise<T>;
+  do<T extends StepResult<T>>(name: string, config: StepConfig, fn: (ctx: StepContext) => Promise<T> | T, options?: DoOptions<T>): Promise<T>;
   /** A durable timer: the wake time is journaled at the first call, so a replay never sleeps again. */
   sleep(name: string, duration: Duration | string): Promise<void>;
   /** A durable timer until `timestamp`; a time in the past returns at once. */

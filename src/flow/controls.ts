@@ -6,6 +6,7 @@
  *
  * Pure: imported by `defineWorkflow`, so nothing here touches `cloudflare:*`.
  */
+import { parseResult } from "../engine/serialize.js";
 import { toMs } from "../engine/durations.js";
 import type { WorkflowDefinition } from "../engine/types.js";
 
@@ -45,9 +46,9 @@ export function objectName(control: FlowControl, workflow: string, key: string |
   return control === "concurrency" ? base : `${control}/${base}`;
 }
 
-/** The input as the key functions see it. */
+/** The input as the key functions see it (a child's input may hold types JSON cannot: read as the engine reads it). */
 export function parsedInput(input: string | null | undefined): unknown {
-  return input === null || input === undefined ? undefined : JSON.parse(input);
+  return input === null || input === undefined ? undefined : parseResult(input);
 }
 
 /** A waiter's priority in seconds of head start: finite, clamped; 0 when the function throws. */

@@ -167,6 +167,27 @@ export class SqlJournal implements JournalStore {
     return undefined;
   }
 
+  saveBlob(seq: number, part: number, bytes: Uint8Array): void {
+    this.ensure("blobs");
+    const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    this.sql.run("INSERT OR REPLACE INTO blobs (seq, part, bytes) VALUES (?, ?, ?)", seq, part, exact as ArrayBuffer);
+  }
+
+  loadBlob(seq: number, part: number): Uint8Array | undefined {
+    if (!this.has("blobs")) return undefined;
+    const row = this.sql.one<{ bytes: ArrayBuffer }>("SELECT bytes FROM blobs WHERE seq = ? AND part = ?", seq, part);
+    return row && new Uint8Array(row.bytes);
+  }
+
+  dropBlobs(seq: number): void {
+    if (this.has("blobs")) this.sql.run("DELETE FROM blobs WHERE seq = ?", seq);
+  }
+
+  blobBytes(): number {
+    if (!this.has("blobs")) return 0;
+    return Number(this.sql.one<{ total: number }>("SELECT COALESCE(SUM(length(bytes)), 0) AS total FROM blobs")?.total ?? 0);
+  }
+
   /** Adds an event to the inbox; false when an event with this id was received before. */
   addEvent(event: InboxEvent): boolean {
     this.ensure("inbox");
@@ -309,11 +330,12 @@ export class SqlJournal implements JournalStore {
   }
 
   /**
-   * For a restart from step `seq` on: forgets the failed attempts of the steps from
-   * there, and puts the events those steps took back in the inbox, in their order.
+   * For a restart from step `seq` on: forgets the failed attempts and stream bytes of
+   * the steps from there, and puts the events those steps took back in the inbox, in their order.
    */
   private rewind(seq: number): void {
     if (this.has("attempts")) this.sql.run("DELETE FROM attempts WHERE seq >= ?", seq);
+    if (this.has("blobs")) this.sql.run("DELETE FROM blobs WHERE seq >= ?", seq);
     if (!this.has("inbox")) return;
     // A payload taken by a step.waitForEvent lives in the step's result: put it back first.
     const taken = this.sql.all<{ position: number; result: string | null }>(

@@ -6,13 +6,14 @@
  *
  * A new object skips the steps and runs CURRENT, the schema the migrations end at,
  * written out as one script: every ALTER TABLE makes SQLite rewrite and re-read its
- * schema, and that was half of what creating an instance cost. Two tables that most
- * instances never use, `attempts` (failed attempts) and `inbox` (events), are left
- * out of CURRENT and created by the journal the first time it writes one
+ * schema, and that was half of what creating an instance cost. Tables that most
+ * instances never use, `attempts` (failed attempts), `inbox` (events) and `blobs`
+ * (the bytes of stream results), are left out of CURRENT and created by the journal
+ * the first time it writes one
  * (ON_DEMAND); a missing one reads as empty. A test checks that CURRENT plus
  * ON_DEMAND and the migrations build the same tables, columns and indexes.
  *
- * A migration that changes `attempts` or `inbox` must also change ON_DEMAND, and
+ * A migration that changes a table made on demand must also change ON_DEMAND, and
  * work on objects that do not have the table yet.
  */
 import type { Sql } from "./sql.js";
@@ -108,6 +109,15 @@ const MIGRATIONS: readonly string[][] = [
     // instance deleted and created again under the same id refuses the old URLs.
     `ALTER TABLE instance ADD COLUMN generation TEXT`,
   ],
+  [
+    // The bytes of a step's ReadableStream result, in parts of at most 1 MiB (src/engine/streams.ts).
+    `CREATE TABLE blobs (
+       seq INTEGER NOT NULL,
+       part INTEGER NOT NULL,
+       bytes BLOB NOT NULL,
+       PRIMARY KEY (seq, part)
+     )`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -179,6 +189,12 @@ const ON_DEMAND = {
      )`,
     `CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (type, position) WHERE consumed_by IS NULL`,
   ].join(";\n"),
+  blobs: `CREATE TABLE IF NOT EXISTS blobs (
+     seq INTEGER NOT NULL,
+     part INTEGER NOT NULL,
+     bytes BLOB NOT NULL,
+     PRIMARY KEY (seq, part)
+   )`,
 } as const;
 
 export type OnDemandTable = keyof typeof ON_DEMAND;

@@ -1,7 +1,8 @@
 /**
- * The instance as the API shows it: JSON values parsed, times as ISO strings.
+ * The instance as the API shows it: values as readable JSON (`displayValue`: a Date,
+ * a Map, a stream… named by `$type`), times as ISO strings.
  */
-import type { AttemptRecord, ErrorRecord, StepRecord, Status, WaitingFor } from "../engine/index.js";
+import { displayValue, type AttemptRecord, type ErrorRecord, type StepRecord, type Status, type WaitingFor } from "../engine/index.js";
 import type { ViewPage } from "./journal.js";
 import type { ForkedFrom, InstanceView, StepsPage, StepView } from "./rpc.js";
 
@@ -41,8 +42,8 @@ export function toInstanceView(row: InstanceRow, page: ViewPage): InstanceView {
     updatedAt: iso(row.updated_at),
     ...toStepsPage(page),
   };
-  if (row.input !== null) view.input = JSON.parse(row.input);
-  if (row.output !== null) view.output = JSON.parse(row.output);
+  if (row.input !== null) view.input = displayValue(row.input);
+  if (row.output !== null) view.output = displayValue(row.output);
   if (row.error !== null) view.error = JSON.parse(row.error) as ErrorRecord;
   if (row.waiting_for !== null) view.waitingFor = JSON.parse(row.waiting_for) as WaitingFor;
   if (row.completed_at !== null) view.completedAt = iso(row.completed_at);
@@ -87,7 +88,7 @@ export function toStepView(r: StepRecord, failed: AttemptRecord[] | undefined): 
   if (r.eventType !== undefined) view.eventType = r.eventType;
   // A sensitive step's result stays in the journal for the workflow's replays, never in a view.
   if (r.sensitive) view.sensitive = true;
-  else if (r.result !== undefined) view.result = JSON.parse(r.result);
+  else if (r.result !== undefined) view.result = displayValue(r.result);
   if (r.error !== undefined) view.error = r.error;
   if (failed?.length) {
     view.failedAttempts = failed.map((a) => ({

@@ -30,7 +30,7 @@ export const JournalStep = z
     finishedAt: time.optional(),
     dueAt: time.optional().meta({ description: "Next attempt, wake-up, or event timeout" }),
     eventType: z.string().optional(),
-    result: json.optional().meta({ description: "The step's JSON result; absent for none" }),
+    result: json.optional().meta({ description: "The step's result: plain JSON, or `{ $devalue }` / `{ $stream }` for what JSON cannot hold (docs/journal-format.md); absent for none" }),
     error: ErrorRecord.optional(),
     resolvedBy: z
       .object({ by: z.string(), at: time })

@@ -42,6 +42,9 @@ class ReadOnlyJournal extends MemoryJournal {
   override saveAttempt(_attempt: AttemptRecord): void {
     throw new Frontier();
   }
+  override saveBlob(): void {
+    throw new Frontier();
+  }
 }
 
 /** Time stands still at `now`: nothing sleeps, no step times out. */

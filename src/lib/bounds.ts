@@ -42,8 +42,15 @@ export const MAX_CATCH_UP_LIMIT = 1_000;
 /** A webhook token's length, at most (characters). 401 `BAD_SIGNATURE`. */
 export const MAX_HOOK_TOKEN_LENGTH = 2_000;
 
-/** Largest JSON text a step may return (UTF-8 bytes). The step fails with `STEP_RESULT_TOO_LARGE`. */
+/** Largest serialised text a step may return (UTF-8 bytes). The step fails with `STEP_RESULT_TOO_LARGE`. */
 export const MAX_STEP_RESULT_BYTES = 1 * MiB;
+
+/**
+ * Bytes of `ReadableStream` step results one instance keeps, all its steps together
+ * (each is stored in parts, apart from the journal's records). Past it the step
+ * fails with `STEP_RESULT_TOO_LARGE`.
+ */
+export const MAX_STREAM_RESULT_BYTES = 64 * MiB;
 
 /**
  * Events waiting in one instance's inbox (received, not yet taken by a step), at

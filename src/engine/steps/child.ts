@@ -17,7 +17,7 @@ export function childOp(name: string, workflow: string | { name: string }, input
     throw new InvalidStepError(`step.child("${name}") needs a workflow: its name or its definition`);
   }
   const timeoutMs = options.timeout === undefined ? undefined : toMs(options.timeout, `step "${name}" timeout`);
-  const inputText = serializeResult(input, `the input of child "${name}"`);
+  const inputText = serializeResult(input, `the input of child "${name}"`, "input");
   return {
     kind: "child",
     name,

@@ -17,7 +17,8 @@ import {
 import type { StepRecord } from "../journal.js";
 import { roundTrip } from "../records.js";
 import { backoffMs, resolveConfig, resolvePolicy, type ResolvedStepConfig, type RetryPolicy, type StepConfig } from "../retry.js";
-import { parseResult, serializeResult } from "../serialize.js";
+import { serializeResult } from "../serialize.js";
+import { isReadableStream, stepResult, storeStream } from "../streams.js";
 import type { DoOptions, StepContext } from "../types.js";
 
 /** The policy and `ctx.config` of a step.do without config, resolved once: parsing its durations per step showed in profiles. */
@@ -52,7 +53,7 @@ export function doOp(
   return {
     kind,
     name,
-    decode: (record) => keep(record, parseResult(record.result)),
+    decode: (record) => keep(record, stepResult(engine, record)),
     run(call) {
       const existing = call.record;
       const step = new Attempts(call, fn, policy, config === undefined ? DEFAULT_CONFIG : resolveConfig(config), keep);
@@ -152,10 +153,14 @@ class Attempts {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    pending.then(
-      (value) => settle(() => this.succeeded(value, ctx)),
-      (error: unknown) => settle(() => this.failed(error, ctx)),
-    );
+    const succeed = (value: unknown) => settle(() => this.succeeded(value, ctx));
+    const fail = (error: unknown) => settle(() => this.failed(error, ctx));
+    // A stream result is read into the store within the attempt: its timeout and cut-offs apply.
+    const stillOn = () => !settled && !signal.aborted && !engine.finished;
+    pending.then((value) => {
+      if (!isReadableStream(value)) return succeed(value);
+      storeStream(value, record.seq, record.name, { write: (body) => engine.write(body), stillOn, signal: signal.signal }).then((text) => succeed(new StoredStream(text)), fail);
+    }, fail);
     // Most steps settle within this turn; only one still pending after it needs a timeout timer.
     queueMicrotask(() => {
       if (settled) return;
@@ -170,6 +175,7 @@ class Attempts {
   }
 
   private succeeded(value: unknown, ctx: StepContext): void {
+    if (value instanceof StoredStream) return this.call.complete(value.text);
     let text: string | undefined;
     try {
       text = serializeResult(value, `step "${this.record.name}"`);
@@ -241,9 +247,17 @@ class AttemptSignal {
   get signal(): AbortSignal {
     return (this.controller ??= new AbortController()).signal;
   }
+  get aborted(): boolean {
+    return this.controller?.signal.aborted ?? false;
+  }
   abort(reason: unknown): void {
     (this.controller ??= new AbortController()).abort(reason);
   }
+}
+
+/** A stream result, read to its end into the store: `text` is the step's result. */
+class StoredStream {
+  constructor(readonly text: string) {}
 }
 
 const passThrough = (_record: StepRecord, value: unknown) => value;
