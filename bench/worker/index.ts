@@ -11,12 +11,14 @@
  *   GET  /bench/resume/run?engine=E&id=ID&steps=N                            W7, after it
  *   GET  /bench/profile?variant=V&n=N                                        per step, see profile.ts
  *   GET  /bench/instances?variant=V&count=C                                  per instance, see workloads.ts
+ *   GET  /bench/cost?ioSteps=S&ioMs=M                                        cost: metered lives, see cost.ts
  *   POST /bench/migrate  (JSON array of SQL statements)                      the D1 index schema, + W8's trigger
  *
  * E is cairn, cloudflare or floor. Anything else goes to Cairn's API.
  */
 import type { BenchInput } from "./bodies.js";
-import { app, cairn, NO_INDEX_PREFIX } from "./cairn.js";
+import { app, cairn, costClient, NO_INDEX_PREFIX } from "./cairn.js";
+import { measureIo, measureLives } from "./cost.js";
 import { cloudflare } from "./cloudflare.js";
 import type { BenchEnv, Engine } from "./engine.js";
 import { PROFILE_VARIANTS, type ProfileVariant } from "./profile.js";
@@ -103,6 +105,12 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
     case "resume/run": {
       const [id, steps] = [url.searchParams.get("id") ?? "", int(url, "steps")];
       return isFloor ? floor.resume(env, id, steps) : resume(engine(env, engineName), id, steps);
+    }
+    case "cost": {
+      const client = costClient(env);
+      const lives = await measureLives(client);
+      const io = await measureIo(client, int(url, "ioSteps", 3, 100), int(url, "ioMs", 1_000, 60_000));
+      return { lives, io };
     }
     case "instances": {
       const variant = INSTANCE_VARIANTS.find((v) => v === url.searchParams.get("variant"));
