@@ -8,12 +8,16 @@
  * bench/results/<date>.json; the tables, method and chart to docs/benchmarks.md
  * (its generated section) and docs/benchmarks-w1.png.
  *
+ * `--only cost` counts what instance lives cost (docs/cost.md): exact operation
+ * counts, checked against docs/cost.json, and that file's tables and chart.
+ *
  * Options (defaults in brackets):
- *   --only W1,W2,...,W8,profile [all]   --engines cairn,cloudflare,floor [all]
+ *   --only W1,W2,...,W8,profile,cost [all]   --engines cairn,cloudflare,floor [all]
  *   --sizes 10,100,1000,10000           --rounds 5  --warmup 1   (W1, W3, W6, profile)
  *   --count 1000  --crowd-rounds 3                               (W2, W4, W5, W8)
  *   --events 50  --nap-ms 1000  --nap-pace-ms 10  --fanout 100  --payloads 1024,102400  --payload-steps 10
  *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200
+ *   --cost-io-steps 3  --cost-io-ms 1000                         (cost: steps awaiting outside I/O)
  *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
  *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
  *   --quick: small sizes and counts, for a smoke run (not for the docs)
@@ -29,6 +33,7 @@ import { parseArgs } from "node:util";
 import { writeChart } from "./lib/chart.mjs";
 import { compatibilityDate, startHost } from "./lib/host.mjs";
 import { methodLines } from "./lib/method.mjs";
+import { cost, costText, writeCostChart, writeCostDocs } from "./lib/cost.mjs";
 import { buildTables, toText, writeDocs } from "./lib/report.mjs";
 import { round } from "./lib/stats.mjs";
 import * as workloads from "./lib/workloads.mjs";
@@ -37,7 +42,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 /** Memory (tmpfs) where there is one: see "Reading the numbers" in docs/benchmarks.md. */
 const DEFAULT_STATE_DIR = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
-const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile"];
+const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile", "cost"];
 
 const { values: a } = parseArgs({
   options: {
@@ -58,6 +63,8 @@ const { values: a } = parseArgs({
     "nap-pace-ms": { type: "string", default: "10" },
     "profile-n": { type: "string", default: "10000" },
     "profile-instances": { type: "string", default: "200" },
+    "cost-io-steps": { type: "string", default: "3" },
+    "cost-io-ms": { type: "string", default: "1000" },
     quick: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     "no-index": { type: "boolean", default: false },
@@ -84,9 +91,11 @@ const o = {
   napPaceMs: num(a["nap-pace-ms"]),
   profileN: num(a["profile-n"]),
   profileInstances: num(a["profile-instances"]),
+  costIoSteps: num(a["cost-io-steps"]),
+  costIoMs: num(a["cost-io-ms"]),
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, costIoMs: 200 });
 
 // ---- progress on stderr ------------------------------------------------------------
 
@@ -135,6 +144,7 @@ try {
   progress("building the bench Worker and starting workerd");
   host = await startHost(root, { stateParent: a["state-dir"] });
   const w = {};
+  const statedCost = path.join(root, "docs", "cost.json");
   // Each workload after the first three starts in a fresh workerd, with nothing of the last one in memory.
   const fresh = async () => {
     progress("restarting workerd");
@@ -155,6 +165,7 @@ try {
   await run("W4", () => workloads.w4(host, o, progress));
   const profile = o.only.includes("profile") && o.engines.includes("cairn") ? (await fresh(), await workloads.profile(host, o, progress)) : undefined;
   await run("W7", async () => (await fresh(), workloads.w7(host, o, progress)));
+  const costs = o.only.includes("cost") && o.engines.includes("cairn") ? await cost(host, o, progress, statedCost) : undefined;
   await host.stop();
 
   const result = {
@@ -166,6 +177,7 @@ try {
     method: methodLines(o, host.indexStatements, a["state-dir"]),
     workloads: w,
     profile,
+    cost: costs,
   };
   const tables = buildTables(result);
   const dir = path.join(here, "results");
@@ -185,10 +197,18 @@ try {
     await writeChart(w.W1, o.engines, path.join(docs, "benchmarks-w1.png"));
     writeDocs(path.join(docs, "benchmarks.md"), result, tables, "benchmarks-w1.png");
   }
+  // The cost doc renders docs/cost.json (the stated counts), whatever else ran.
+  const writesCostDocs = costs && !a.quick && !a["no-docs"] && !o.noIndex;
+  if (writesCostDocs) {
+    writeCostDocs(path.join(root, "docs", "cost.md"), statedCost);
+    await writeCostChart(statedCost, path.join(root, "docs", "cost.png"));
+  }
   const m = result.machine;
   console.log(`Cairn vs Cloudflare Workflows (local engine) vs floor — ${m.os}, ${m.cpus.count}× ${m.cpus.model}, Node ${m.node}, workerd ${m.workerd}\n`);
   console.log(tables.map(toText).join("\n\n"));
-  console.log(`\nresults: ${path.relative(process.cwd(), file)}${writesDocs ? ", docs/benchmarks.md, docs/benchmarks-w1.png" : ""}`);
+  if (costs) console.log(`\n${costText(costs)}`);
+  if (costs?.above.length) process.exitCode = 1;
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}${writesDocs ? ", docs/benchmarks.md, docs/benchmarks-w1.png" : ""}${writesCostDocs ? ", docs/cost.md, docs/cost.png" : ""}`);
 } catch (error) {
   process.stderr.write("\n");
   console.error("bench failed:", error);

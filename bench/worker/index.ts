@@ -110,7 +110,8 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
       const client = costClient(env);
       const lives = await measureLives(client);
       const io = await measureIo(client, int(url, "ioSteps", 3, 100), int(url, "ioMs", 1_000, 60_000));
-      return { lives, io };
+      const schema = await env.PROFILE.get(env.PROFILE.idFromName(`profile-schema-cost-${crypto.randomUUID()}`)).schemaCost();
+      return { lives, io, schema };
     }
     case "instances": {
       const variant = INSTANCE_VARIANTS.find((v) => v === url.searchParams.get("variant"));

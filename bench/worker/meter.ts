@@ -55,10 +55,12 @@ export interface CostCounts {
   d1Unmetered: number;
   /** The object's SQLite database size at the end (ctx.storage.sql.databaseSize). */
   storageBytes: number;
+  /** Where the SQLite rows went: each statement (whitespace collapsed) with its counts, most rows written first. */
+  byQuery: { query: string; statements: number; rowsRead: number; rowsWritten: number }[];
 }
 
 class CostMeter {
-  readonly sql = new SqlMeter();
+  readonly sql = new SqlMeter({ byQuery: true });
   rpcCalls: Record<string, number> = {};
   alarmRuns = 0;
   wakeUps = 0;
@@ -93,6 +95,9 @@ class CostMeter {
       d1RowsWritten: this.d1RowsWritten,
       d1Unmetered: this.d1Unmetered,
       storageBytes,
+      byQuery: [...(this.sql.byQuery ?? [])]
+        .map(([query, seen]) => ({ query: query.replace(/\s+/g, " ").slice(0, 160), ...seen }))
+        .sort((a, b) => b.rowsWritten - a.rowsWritten || b.rowsRead - a.rowsRead),
     };
   }
 }

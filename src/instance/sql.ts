@@ -12,11 +12,23 @@ export class SqlMeter {
   statements = 0;
   rowsRead = 0;
   rowsWritten = 0;
+  /** With `byQuery`, the same counts per statement text (to see where the rows go). */
+  readonly byQuery?: Map<string, { statements: number; rowsRead: number; rowsWritten: number }>;
 
-  count(cursor: { rowsRead: number; rowsWritten: number }): void {
+  constructor({ byQuery = false } = {}) {
+    if (byQuery) this.byQuery = new Map();
+  }
+
+  count(query: string, cursor: { rowsRead: number; rowsWritten: number }): void {
     this.statements++;
     this.rowsRead += cursor.rowsRead;
     this.rowsWritten += cursor.rowsWritten;
+    if (!this.byQuery) return;
+    const seen = this.byQuery.get(query) ?? { statements: 0, rowsRead: 0, rowsWritten: 0 };
+    seen.statements++;
+    seen.rowsRead += cursor.rowsRead;
+    seen.rowsWritten += cursor.rowsWritten;
+    this.byQuery.set(query, seen);
   }
 }
 
@@ -29,14 +41,14 @@ export class Sql {
   /** Runs a statement; returns how many rows it wrote. */
   run(query: string, ...params: SqlValue[]): number {
     const cursor = this.storage.exec(query, ...params);
-    this.meter?.count(cursor);
+    this.meter?.count(query, cursor);
     return cursor.rowsWritten;
   }
 
   all<Row extends Record<string, SqlValue>>(query: string, ...params: SqlValue[]): Row[] {
     const cursor = this.storage.exec<Row>(query, ...params);
     const rows = cursor.toArray();
-    this.meter?.count(cursor);
+    this.meter?.count(query, cursor);
     return rows;
   }
 
@@ -46,7 +58,7 @@ export class Sql {
     try {
       yield* cursor;
     } finally {
-      this.meter?.count(cursor);
+      this.meter?.count(query, cursor);
     }
   }
 

@@ -1,11 +1,13 @@
 /**
  * Cost regressions fail like bugs: each instance life of the benchmark's cost rung
  * (bench/worker/cost.ts) runs here, metered exactly, and no count may rise above
- * what docs/cost.json states (the numbers docs/cost.md shows).
+ * what docs/cost.json states; and docs/cost.md shows those numbers.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { COST_LIVES, COUNTED, measureLife, type CostClient, type LifeName } from "../../bench/worker/cost.js";
+import { countsTable, dollarsTable, perKindTable } from "../../bench/lib/cost-table.mjs";
+import costDoc from "../../docs/cost.md?raw";
 import stated from "../../docs/cost.json";
 import { api, stubFor } from "../helpers.js";
 import type { WorkflowInstance } from "../fixtures/worker.js";
@@ -43,4 +45,12 @@ describe("what an instance life costs", () => {
       expect(over, `counts above docs/cost.json (measured ${JSON.stringify(measured)})`).toEqual([]);
     });
   }
+});
+
+describe("docs/cost.md", () => {
+  it("shows the counts, the per-kind differences and the dollars of docs/cost.json", () => {
+    expect(costDoc).toContain(countsTable(stated.lives));
+    expect(costDoc).toContain(perKindTable(stated.lives));
+    expect(costDoc).toContain(dollarsTable(stated.lives, stated.assumptions as unknown as Record<string, number>));
+  });
 });
