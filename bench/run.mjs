@@ -15,13 +15,14 @@
  * startup`) and the first request of a fresh isolate.
  *
  * Options (defaults in brackets):
- *   --only W1,W2,...,W8,profile,cost,startup [all]   --engines cairn,cloudflare,floor [all]
+ *   --only W1,W2,...,W8,profile,cost,memory,startup [all]   --engines cairn,cloudflare,floor [all]
  *   --sizes 10,100,1000,10000           --rounds 5  --warmup 1   (W1, W3, W6, profile)
  *   --count 1000  --crowd-rounds 3                               (W2, W4, W5, W8)
  *   --events 50  --nap-ms 1000  --nap-pace-ms 10  --fanout 100  --payloads 1024,102400  --payload-steps 10
  *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200
  *   --cost-io-steps 3  --cost-io-ms 1000                         (cost: steps awaiting outside I/O)
  *   --startup-rounds 3                                            (startup)
+ *   --memory-count 500  --memory-large-count 10                   (memory: waiting instances, small and with 5 × 1 MB results)
  *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
  *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
  *   --quick: small sizes and counts, for a smoke run (not for the docs)
@@ -38,6 +39,7 @@ import { writeChart } from "./lib/chart.mjs";
 import { compatibilityDate, startHost } from "./lib/host.mjs";
 import { methodLines } from "./lib/method.mjs";
 import { cost, costText, writeCostChart, writeCostDocs } from "./lib/cost.mjs";
+import { memory, memoryText } from "./lib/memory.mjs";
 import { buildTables, toText, writeDocs } from "./lib/report.mjs";
 import { startup, startupText } from "./lib/startup.mjs";
 import { round } from "./lib/stats.mjs";
@@ -47,7 +49,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 /** Memory (tmpfs) where there is one: see "Reading the numbers" in docs/benchmarks.md. */
 const DEFAULT_STATE_DIR = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
-const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile", "cost", "startup"];
+const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile", "cost", "memory", "startup"];
 
 const { values: a } = parseArgs({
   options: {
@@ -71,6 +73,8 @@ const { values: a } = parseArgs({
     "cost-io-steps": { type: "string", default: "3" },
     "cost-io-ms": { type: "string", default: "1000" },
     "startup-rounds": { type: "string", default: "3" },
+    "memory-count": { type: "string", default: "500" },
+    "memory-large-count": { type: "string", default: "10" },
     quick: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     "no-index": { type: "boolean", default: false },
@@ -100,9 +104,11 @@ const o = {
   costIoSteps: num(a["cost-io-steps"]),
   costIoMs: num(a["cost-io-ms"]),
   startupRounds: num(a["startup-rounds"]),
+  memoryCount: num(a["memory-count"]),
+  memoryLargeCount: num(a["memory-large-count"]),
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, costIoMs: 200, startupRounds: 1 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4 });
 
 // ---- progress on stderr ------------------------------------------------------------
 
@@ -177,6 +183,7 @@ try {
   const profile = o.only.includes("profile") && o.engines.includes("cairn") ? (await fresh(), await workloads.profile(host, o, progress)) : undefined;
   await run("W7", async () => (await fresh(), workloads.w7(host, o, progress)));
   const costs = o.only.includes("cost") && o.engines.includes("cairn") ? await cost(host, o, progress, statedCost) : undefined;
+  const memo = o.only.includes("memory") && o.engines.includes("cairn") ? await memory(host, o, progress) : undefined;
   await host?.stop();
   const cold = o.only.includes("startup") ? await startup(root, o, progress) : undefined;
 
@@ -191,6 +198,7 @@ try {
     profile,
     cost: costs,
     startup: cold,
+    memory: memo,
   };
   const tables = buildTables(result);
   const dir = path.join(here, "results");
@@ -220,6 +228,7 @@ try {
   console.log(`Cairn vs Cloudflare Workflows (local engine) vs floor — ${m.os}, ${m.cpus.count}× ${m.cpus.model}, Node ${m.node}, workerd ${m.workerd}\n`);
   console.log(tables.map(toText).join("\n\n"));
   if (costs) console.log(`\n${costText(costs)}`);
+  if (memo) console.log(`\n${memoryText(memo)}`);
   if (cold) console.log(`\n${startupText(cold)}`);
   if (costs?.above.length) process.exitCode = 1;
   console.log(`\nresults: ${path.relative(process.cwd(), file)}${writesDocs ? ", docs/benchmarks.md, docs/benchmarks-w1.png" : ""}${writesCostDocs ? ", docs/cost.md, docs/cost.png" : ""}`);

@@ -33,7 +33,9 @@ export type BenchInput =
   /** Cost: one step whose first attempt fails and whose retry, `delayMs` later, succeeds. */
   | { body: "flaky"; delayMs: number }
   /** Cost: `steps` sequential steps, each awaiting `ms` of outside I/O (a call to a slow API). */
-  | { body: "io"; steps: number; ms: number };
+  | { body: "io"; steps: number; ms: number }
+  /** Memory: `steps` steps each returning `bytes` of JSON, then waits for an event of type "go". */
+  | { body: "hold"; steps: number; bytes: number };
 
 export const EVENT_TYPE = "go";
 /** The step the "event" body runs right before it waits. */
@@ -84,6 +86,11 @@ export async function runBody(input: BenchInput, step: BenchStep): Promise<unkno
         if (attempt === 1) throw new Error("the first attempt fails");
         return attempt;
       });
+    case "hold": {
+      for (let i = 0; i < input.steps; i++) await step.do("chunk", async () => filler(input.bytes));
+      const event = await step.waitForEvent<{ n: number }>("wait", { type: EVENT_TYPE, timeout: "1 hour" });
+      return { got: event.payload.n };
+    }
     case "io": {
       for (let i = 0; i < input.steps; i++) await step.do("call", () => new Promise<number>((resolve) => setTimeout(() => resolve(i), input.ms)));
       return { steps: input.steps };
