@@ -35,7 +35,7 @@ export function costText(c) {
   lines.push("", `A new instance's schema: ${c.schema.rowsWritten} SQLite rows written, ${c.schema.rowsRead} read, ${c.schema.storageBytes} bytes`);
   lines.push(`Steps awaiting ${c.io.ioMs} ms of outside I/O: the object is active ${c.io.activeMsPerStep.toFixed(1)} ms a step (${c.io.overheadMsPerStep.toFixed(1)} ms beyond the wait; machine shared, a timing)`);
   lines.push(c.above.length ? `ABOVE docs/cost.json: ${c.above.join("; ")}` : "No count above docs/cost.json.");
-  if (c.below.length) lines.push(`Below docs/cost.json (lower the stated numbers if this holds): ${c.below.join("; ")}`);
+  if (c.below.length) lines.push(`Below docs/cost.json (expected for a life stated at its worst timing; lower the number if it holds in every run): ${c.below.join("; ")}`);
   return lines.join("\n");
 }
 
