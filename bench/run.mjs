@@ -8,12 +8,21 @@
  * bench/results/<date>.json; the tables, method and chart to docs/benchmarks.md
  * (its generated section) and docs/benchmarks-w1.png.
  *
+ * `--only cost` counts what instance lives cost (docs/cost.md): exact operation
+ * counts, checked against docs/cost.json, and that file's tables and chart.
+ *
+ * `--only startup` measures a cold start: bundle size, startup CPU (`wrangler check
+ * startup`) and the first request of a fresh isolate.
+ *
  * Options (defaults in brackets):
- *   --only W1,W2,...,W8,profile,flow [all]   (flow: what each flow control adds to a start, Cairn only)   --engines cairn,cloudflare,floor [all]
+ *   --only W1,W2,...,W8,profile,flow,cost,memory,startup [all]   (flow: what each flow control adds to a start, Cairn only)   --engines cairn,cloudflare,floor [all]
  *   --sizes 10,100,1000,10000           --rounds 5  --warmup 1   (W1, W3, W6, profile)
  *   --count 1000  --crowd-rounds 3                               (W2, W4, W5, W8)
  *   --events 50  --nap-ms 1000  --nap-pace-ms 10  --fanout 100  --payloads 1024,102400  --payload-steps 10
  *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200  --flow-count 100
+ *   --cost-io-steps 3  --cost-io-ms 1000                         (cost: steps awaiting outside I/O)
+ *   --startup-rounds 3                                            (startup)
+ *   --memory-count 500  --memory-large-count 10                   (memory: waiting instances, small and with 5 × 1 MB results)
  *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
  *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
  *   --quick: small sizes and counts, for a smoke run (not for the docs)
@@ -29,7 +38,10 @@ import { parseArgs } from "node:util";
 import { writeChart } from "./lib/chart.mjs";
 import { compatibilityDate, startHost } from "./lib/host.mjs";
 import { methodLines } from "./lib/method.mjs";
+import { cost, costText, writeCostChart, writeCostDocs } from "./lib/cost.mjs";
+import { memory, memoryText } from "./lib/memory.mjs";
 import { buildTables, toText, writeDocs } from "./lib/report.mjs";
+import { startup, startupText } from "./lib/startup.mjs";
 import { round } from "./lib/stats.mjs";
 import * as workloads from "./lib/workloads.mjs";
 
@@ -37,7 +49,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
 /** Memory (tmpfs) where there is one: see "Reading the numbers" in docs/benchmarks.md. */
 const DEFAULT_STATE_DIR = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
-const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile", "flow"];
+const ALL = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "profile", "flow", "cost", "memory", "startup"];
 
 const { values: a } = parseArgs({
   options: {
@@ -59,6 +71,11 @@ const { values: a } = parseArgs({
     "profile-n": { type: "string", default: "10000" },
     "profile-instances": { type: "string", default: "200" },
     "flow-count": { type: "string", default: "100" },
+    "cost-io-steps": { type: "string", default: "3" },
+    "cost-io-ms": { type: "string", default: "1000" },
+    "startup-rounds": { type: "string", default: "3" },
+    "memory-count": { type: "string", default: "500" },
+    "memory-large-count": { type: "string", default: "10" },
     quick: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     "no-index": { type: "boolean", default: false },
@@ -86,9 +103,14 @@ const o = {
   profileN: num(a["profile-n"]),
   profileInstances: num(a["profile-instances"]),
   flowCount: num(a["flow-count"]),
+  costIoSteps: num(a["cost-io-steps"]),
+  costIoMs: num(a["cost-io-ms"]),
+  startupRounds: num(a["startup-rounds"]),
+  memoryCount: num(a["memory-count"]),
+  memoryLargeCount: num(a["memory-large-count"]),
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4 });
 
 // ---- progress on stderr ------------------------------------------------------------
 
@@ -134,9 +156,14 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 try {
   const startedAt = new Date();
-  progress("building the bench Worker and starting workerd");
-  host = await startHost(root, { stateParent: a["state-dir"] });
+  // The startup rung runs the product's own bundle in a workerd of its own; the rest share the bench's.
+  const needsHost = o.only.some((id) => id !== "startup");
+  if (needsHost) {
+    progress("building the bench Worker and starting workerd");
+    host = await startHost(root, { stateParent: a["state-dir"] });
+  }
   const w = {};
+  const statedCost = path.join(root, "docs", "cost.json");
   // Each workload after the first three starts in a fresh workerd, with nothing of the last one in memory.
   const fresh = async () => {
     progress("restarting workerd");
@@ -158,7 +185,10 @@ try {
   const profile = o.only.includes("profile") && o.engines.includes("cairn") ? (await fresh(), await workloads.profile(host, o, progress)) : undefined;
   await run("W7", async () => (await fresh(), workloads.w7(host, o, progress)));
   if (o.engines.includes("cairn")) await run("flow", async () => (await fresh(), workloads.flow(host, o, progress)));
-  await host.stop();
+  const costs = o.only.includes("cost") && o.engines.includes("cairn") ? await cost(host, o, progress, statedCost) : undefined;
+  const memo = o.only.includes("memory") && o.engines.includes("cairn") ? await memory(host, o, progress) : undefined;
+  await host?.stop();
+  const cold = o.only.includes("startup") ? await startup(root, o, progress) : undefined;
 
   const result = {
     date: localDate(),
@@ -166,9 +196,12 @@ try {
     durationS: Math.round((Date.now() - t0) / 1000),
     machine: machine(),
     options: { ...o, quick: a.quick, stateDir: a["state-dir"] },
-    method: methodLines(o, host.indexStatements, a["state-dir"]),
+    method: methodLines(o, host?.indexStatements ?? 0, a["state-dir"]),
     workloads: w,
     profile,
+    cost: costs,
+    startup: cold,
+    memory: memo,
   };
   const tables = buildTables(result);
   const dir = path.join(here, "results");
@@ -188,10 +221,20 @@ try {
     await writeChart(w.W1, o.engines, path.join(docs, "benchmarks-w1.png"));
     writeDocs(path.join(docs, "benchmarks.md"), result, tables, "benchmarks-w1.png");
   }
+  // The cost doc renders docs/cost.json (the stated counts), whatever else ran.
+  const writesCostDocs = costs && !a.quick && !a["no-docs"] && !o.noIndex;
+  if (writesCostDocs) {
+    writeCostDocs(path.join(root, "docs", "cost.md"), statedCost);
+    await writeCostChart(statedCost, path.join(root, "docs", "cost.png"));
+  }
   const m = result.machine;
   console.log(`Cairn vs Cloudflare Workflows (local engine) vs floor — ${m.os}, ${m.cpus.count}× ${m.cpus.model}, Node ${m.node}, workerd ${m.workerd}\n`);
   console.log(tables.map(toText).join("\n\n"));
-  console.log(`\nresults: ${path.relative(process.cwd(), file)}${writesDocs ? ", docs/benchmarks.md, docs/benchmarks-w1.png" : ""}`);
+  if (costs) console.log(`\n${costText(costs)}`);
+  if (memo) console.log(`\n${memoryText(memo)}`);
+  if (cold) console.log(`\n${startupText(cold)}`);
+  if (costs?.above.length) process.exitCode = 1;
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}${writesDocs ? ", docs/benchmarks.md, docs/benchmarks-w1.png" : ""}${writesCostDocs ? ", docs/cost.md, docs/cost.png" : ""}`);
 } catch (error) {
   process.stderr.write("\n");
   console.error("bench failed:", error);

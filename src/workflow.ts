@@ -15,7 +15,7 @@
  */
 import { toMs } from "./engine/durations.js";
 import { checkFlowControls } from "./flow/controls.js";
-import { cronProblem } from "./flow/cron.js";
+import { cronSyntaxProblem } from "./flow/cron.js";
 import { MAX_SCHEDULE_ID_LENGTH } from "./lib/bounds.js";
 import type { WorkflowDefinition } from "./engine/types.js";
 import { fromClass, isWorkflowClass, type WorkflowClass } from "./compat/entrypoint.js";
@@ -56,7 +56,8 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
     }
   }
   for (const schedule of definition.schedules ?? []) {
-    const problem = cronProblem(schedule.cron, schedule.timezone);
+    // The form only: the time zone and whether it ever fires are checked when the schedule is synced (flow/declared.ts).
+    const problem = cronSyntaxProblem(schedule.cron);
     if (problem) throw new Error(`workflow "${definition.name}": schedule "${schedule.cron}" is not valid: ${problem}`);
     if (schedule.id !== undefined && !SCHEDULE_ID.test(schedule.id)) {
       throw new Error(`workflow "${definition.name}": schedule id ${JSON.stringify(schedule.id)} is not allowed: use 1 to ${MAX_SCHEDULE_ID_LENGTH} letters, digits or -_.:~`);

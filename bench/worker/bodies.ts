@@ -10,6 +10,7 @@
 /** The part of the step API the bodies use; both engines' `step` objects have it. */
 export interface BenchStep {
   do<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  do<T>(name: string, config: { retries: { limit: number; delay: number } }, fn: (ctx: { attempt: number }) => Promise<T>): Promise<T>;
   sleepUntil(name: string, timestamp: Date | number): Promise<void>;
   waitForEvent<P>(name: string, options: { type: string; timeout?: string }): Promise<{ payload: P }>;
 }
@@ -28,7 +29,13 @@ export type BenchInput =
   /** W6: `steps` sequential steps, each returning a string whose JSON is `bytes` long. */
   | { body: "payload"; steps: number; bytes: number }
   /** W7: `steps` sequential steps, then waits for an event of type "resume", then one more step. */
-  | { body: "resume"; steps: number };
+  | { body: "resume"; steps: number }
+  /** Cost: one step whose first attempt fails and whose retry, `delayMs` later, succeeds. */
+  | { body: "flaky"; delayMs: number }
+  /** Cost: `steps` sequential steps, each awaiting `ms` of outside I/O (a call to a slow API). */
+  | { body: "io"; steps: number; ms: number }
+  /** Memory: `steps` steps each returning `bytes` of JSON, then waits for an event of type "go". */
+  | { body: "hold"; steps: number; bytes: number };
 
 export const EVENT_TYPE = "go";
 /** The step the "event" body runs right before it waits. */
@@ -73,6 +80,20 @@ export async function runBody(input: BenchInput, step: BenchStep): Promise<unkno
       const event = await step.waitForEvent<{ n: number }>("wait", { type: RESUME_TYPE, timeout: "1 hour" });
       const after = await step.do("after", async () => last + event.payload.n);
       return { steps: input.steps, last, after };
+    }
+    case "flaky":
+      return step.do("flaky", { retries: { limit: 1, delay: input.delayMs } }, async ({ attempt }) => {
+        if (attempt === 1) throw new Error("the first attempt fails");
+        return attempt;
+      });
+    case "hold": {
+      for (let i = 0; i < input.steps; i++) await step.do("chunk", async () => filler(input.bytes));
+      const event = await step.waitForEvent<{ n: number }>("wait", { type: EVENT_TYPE, timeout: "1 hour" });
+      return { got: event.payload.n };
+    }
+    case "io": {
+      for (let i = 0; i < input.steps; i++) await step.do("call", () => new Promise<number>((resolve) => setTimeout(() => resolve(i), input.ms)));
+      return { steps: input.steps };
     }
   }
 }

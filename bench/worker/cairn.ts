@@ -2,7 +2,8 @@
  * Cairn as the benchmark runs it: the product's HTTP API and WorkflowInstance, with
  * the `bench` workflow (bench/worker/bodies.ts) registered next to the examples.
  *
- * The subclass adds read-only RPCs for the harness. `benchWait` lets the harness
+ * The subclass meters instances whose id says so (meter.ts: the cost rung) and adds
+ * read-only RPCs for the harness. `benchWait` lets the harness
  * learn that an instance finished without polling across RPC: the object wraps the
  * bench workflow's `run` so that its end wakes the waiters, which then read the
  * status row (the engine records the outcome in the same turn, right after `run`
@@ -10,17 +11,15 @@
  */
 import { createApp } from "../../src/api/app.js";
 import { isTerminal, type Status } from "../../src/engine/index.js";
-import { WorkflowInstance as ProductInstance } from "../../src/instance/object.js";
-import { defineWorkflow, registry, type WorkflowDefinition, type WorkflowRegistry } from "../../src/workflow.js";
+import { registry, type WorkflowDefinition, type WorkflowRegistry } from "../../src/workflow.js";
 import { workflows } from "../../workflows/index.js";
-import { runBody, type BenchInput } from "./bodies.js";
+import type { CostClient } from "./cost.js";
 import { FLOW_VARIANTS } from "./flow.js";
 import type { BenchEnv, Engine } from "./engine.js";
+import { MeteredInstance } from "./meter.js";
+import { benchWorkflow } from "./workflow.js";
 
-export const benchWorkflow = defineWorkflow<BenchInput>({
-  name: "bench",
-  run: (event, step) => runBody(event.payload, step),
-});
+export { benchWorkflow };
 
 const all = registry(...Object.values(workflows), benchWorkflow, ...Object.values(FLOW_VARIANTS));
 export const app = createApp(all);
@@ -42,7 +41,7 @@ const nullD1 = {
   batch: async (statements: unknown[]) => statements.map(() => ok),
 } as unknown as D1Database;
 
-export class WorkflowInstance extends ProductInstance {
+export class WorkflowInstance extends MeteredInstance {
   private benchRegistry?: WorkflowRegistry;
   private wakeWaiters: (() => void)[] = [];
 
@@ -99,6 +98,18 @@ export class WorkflowInstance extends ProductInstance {
     }
   }
 
+  /** The status and whether the outbox is empty, read past the meter (the cost rung's client). */
+  benchPeek(): { status: Status | null; outboxEmpty: boolean } {
+    const { status } = this.benchStatus();
+    let outboxEmpty = true;
+    try {
+      outboxEmpty = this.ctx.storage.sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length === 0;
+    } catch {
+      // no schema yet
+    }
+    return { status, outboxEmpty };
+  }
+
   /** What the run left behind, to check that a measurement did the work. */
   benchJournal(): { completedSteps: number; journalRows: number } {
     const counts = this.ctx.storage.sql
@@ -150,6 +161,22 @@ export function cairn(env: BenchEnv, { api = true } = {}): Engine & { startOf(wo
     sendEvent: (id, type, payload) => post(`/api/instances/${encodeURIComponent(id)}/events`, { type, payload }, 202),
     async journalRows(id) {
       return (await stub(id).benchJournal()).completedSteps;
+    },
+  };
+}
+
+/** The cost rung's client (bench/worker/cost.ts): the HTTP API, and reads past the meter. */
+export function costClient(env: BenchEnv): CostClient {
+  const e = cairn(env);
+  const stub = (id: string) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(id));
+  return {
+    start: (id, input) => e.start(id, input),
+    sendEvent: (id, type, payload) => e.sendEvent(id, type, payload),
+    peek: (id) => stub(id).benchPeek(),
+    async counts(id) {
+      const counts = await stub(id).costCounts();
+      if (!counts) throw new Error(`instance ${id} is not metered`);
+      return counts;
     },
   };
 }

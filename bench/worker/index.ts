@@ -12,12 +12,15 @@
  *   GET  /bench/profile?variant=V&n=N                                        per step, see profile.ts
  *   GET  /bench/instances?variant=V&count=C                                  per instance, see workloads.ts
  *   GET  /bench/flow?variant=V&count=C                                       flow: start to completion with each flow control
+ *   GET  /bench/cost?ioSteps=S&ioMs=M                                        cost: metered lives, see cost.ts
+ *   GET  /bench/memory?count=C&steps=S&bytes=B                               memory: C instances left waiting
  *   POST /bench/migrate  (JSON array of SQL statements)                      the D1 index schema, + W8's trigger
  *
  * E is cairn, cloudflare or floor. Anything else goes to Cairn's API.
  */
 import type { BenchInput } from "./bodies.js";
-import { app, cairn, NO_INDEX_PREFIX } from "./cairn.js";
+import { app, cairn, costClient, NO_INDEX_PREFIX } from "./cairn.js";
+import { measureIo, measureLives } from "./cost.js";
 import { cloudflare } from "./cloudflare.js";
 import type { BenchEnv, Engine } from "./engine.js";
 import { FLOW_VARIANTS, type FlowVariant } from "./flow.js";
@@ -115,6 +118,26 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
       const variant = Object.keys(FLOW_VARIANTS).find((v) => v === name) as FlowVariant | undefined;
       if (!variant) throw new BadRequest(`variant must be one of ${Object.keys(FLOW_VARIANTS).join(", ")}`);
       return flowLatency(env, variant, int(url, "count", undefined, 10_000));
+    }
+    case "cost": {
+      const client = costClient(env);
+      const lives = await measureLives(client);
+      const io = await measureIo(client, int(url, "ioSteps", 3, 100), int(url, "ioMs", 1_000, 60_000));
+      const schema = await env.PROFILE.get(env.PROFILE.idFromName(`profile-schema-cost-${crypto.randomUUID()}`)).schemaCost();
+      return { lives, io, schema };
+    }
+    case "memory": {
+      const count = int(url, "count", undefined, 10_000);
+      const input: BenchInput = { body: "hold", steps: int(url, "steps", 0, 100), bytes: int(url, "bytes", 0, 1 << 20) };
+      const e = cairn(env);
+      const ids = Array.from({ length: count }, (_, i) => `memory-${crypto.randomUUID()}-${i}`);
+      // A few at a time: the point is what waiting instances hold, not how fast they start.
+      for (let i = 0; i < ids.length; i += 20) {
+        const batch = ids.slice(i, i + 20);
+        await Promise.all(batch.map((id) => e.start(id, input)));
+        await Promise.all(batch.map((id) => e.waitForEventWait(id, { name: "chunk", count: input.steps })));
+      }
+      return { count, ids: ids.length };
     }
     case "instances": {
       const variant = INSTANCE_VARIANTS.find((v) => v === url.searchParams.get("variant"));

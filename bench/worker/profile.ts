@@ -16,7 +16,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Execution, realClock, type JournalStore } from "../../src/engine/index.js";
 import { SqlJournal } from "../../src/instance/journal.js";
 import { migrate, migrateFrom } from "../../src/instance/schema.js";
-import { Sql } from "../../src/instance/sql.js";
+import { Sql, SqlMeter } from "../../src/instance/sql.js";
 import { benchWorkflow } from "./cairn.js";
 
 export const PROFILE_VARIANTS = ["fresh", "schema", "schema-stepwise", "journal", "engine-memory", "engine-sql", "replay"] as const;
@@ -30,6 +30,14 @@ class NullJournal implements JournalStore {
   saveAttempt() {}
   takeEvent() {
     return undefined;
+  }
+  saveBlob() {}
+  loadBlob() {
+    return undefined;
+  }
+  dropBlobs() {}
+  blobBytes() {
+    return 0;
   }
 }
 
@@ -62,6 +70,14 @@ export class Profile extends DurableObject {
       if (outcome.kind !== "completed") throw new Error(`profile ${variant}: ${JSON.stringify(outcome)}`);
     }
     return this.rows();
+  }
+
+  /** The rows a new instance's schema costs (the cost rung): Cairn's migration, metered. */
+  schemaCost(): { rowsRead: number; rowsWritten: number; storageBytes: number } {
+    const meter = (this.sql.meter = new SqlMeter());
+    this.ctx.storage.transactionSync(() => migrate(this.sql));
+    this.sql.meter = undefined;
+    return { rowsRead: meter.rowsRead, rowsWritten: meter.rowsWritten, storageBytes: this.ctx.storage.sql.databaseSize };
   }
 
   /** The timed half of `replay`: a new execution over the journal `run("engine-sql")` left. */

@@ -10,6 +10,7 @@
 import { EVENT_TYPE, READY_STEP, RESUME_TYPE, type BenchInput } from "./bodies.js";
 import { cairn, NO_INDEX_PREFIX } from "./cairn.js";
 import type { BenchEnv, Engine } from "./engine.js";
+import { METERED_PREFIX } from "./meter.js";
 
 const uid = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
@@ -80,11 +81,11 @@ export async function indexLag(env: BenchEnv, prefix: string, count: number) {
   }
 }
 
-/** SQL that records when each instance's completed row reached the index (see indexLag). */
+/** SQL that records when each instance's completed row reached the index (see indexLag); not for metered instances, whose D1 rows are counted. */
 export const INDEX_LAG_TRIGGERS = [
   "CREATE TABLE IF NOT EXISTS bench_index_seen (id TEXT PRIMARY KEY, seen_at REAL NOT NULL)",
   ...["INSERT", "UPDATE OF status"].map(
-    (event, i) => `CREATE TRIGGER IF NOT EXISTS bench_index_seen_${i} AFTER ${event} ON instances WHEN NEW.status = 'completed'
+    (event, i) => `CREATE TRIGGER IF NOT EXISTS bench_index_seen_${i} AFTER ${event} ON instances WHEN NEW.status = 'completed' AND NEW.id NOT LIKE '${METERED_PREFIX}%'
       BEGIN INSERT OR IGNORE INTO bench_index_seen (id, seen_at) VALUES (NEW.id, (julianday('now') - 2440587.5) * 86400000.0); END`,
   ),
 ];

@@ -1,7 +1,9 @@
 /**
- * `/docs`: an interactive reference of the API (Swagger UI, served from the Worker
+ * `/docs`: an interactive reference of the API (Swagger UI, served by this deployment
  * itself) over the generated `/openapi.json`. "Authorize" takes the API token; the
- * page keeps it only in memory.
+ * page keeps it only in memory. Swagger UI's files are static assets (public/docs/,
+ * copied there by src/cli/assets.mjs): Cloudflare serves them before the Worker runs,
+ * so they are not part of the Worker's bundle.
  */
 import { html } from "hono/html";
 import type { Api } from "./openapi.js";
@@ -32,10 +34,4 @@ export function docsRoutes(app: Api): void {
         </body>
       </html>`),
   );
-
-  app.get("/docs/:asset{swagger-ui-bundle\\.js|swagger-ui\\.css}", async (c) => {
-    const { assets } = await import("./docs-assets.js");
-    const asset = assets[c.req.param("asset")]!;
-    return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
-  });
 }

@@ -48,7 +48,10 @@ export function problemAnswers(codes: readonly HttpCode[]): RouteConfig["respons
         content: {
           "application/problem+json": {
             schema: Problem,
-            examples: Object.fromEntries(codes.map((code) => [code, { summary: CODES[code].title, value: new ApiError(code, CODES[code].meaning).toProblem() }])),
+            // Built when the document is generated, not when the route is declared: a cold start skips them.
+            get examples() {
+              return Object.fromEntries(codes.map((code) => [code, { summary: CODES[code].title, value: new ApiError(code, CODES[code].meaning).toProblem() }]));
+            },
           },
         },
       },

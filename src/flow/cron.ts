@@ -9,6 +9,22 @@ const NICKNAME = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/i;
  * field of seconds, which would start an instance every second.
  */
 export function cronProblem(cron: string, timezone?: string): string | undefined {
+  const syntax = cronSyntaxProblem(cron);
+  if (syntax) return syntax;
+  try {
+    const next = new Cron(cron, { ...(timezone && { timezone }), paused: true }).nextRun();
+    return next ? undefined : "the cron expression never fires";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/**
+ * What is wrong with the form of a cron expression (its fields, its syntax), without
+ * its time zone or a fire time: cheap enough for module load, where working out a
+ * fire time in a time zone would load the time zone data on every cold start.
+ */
+export function cronSyntaxProblem(cron: string): string | undefined {
   const fields = cron.trim().split(/\s+/);
   if (!NICKNAME.test(cron.trim()) && fields.length !== 5) {
     return `a cron expression has 5 fields (minute hour day-of-month month day-of-week), this one has ${fields.length}${
@@ -16,8 +32,8 @@ export function cronProblem(cron: string, timezone?: string): string | undefined
     }`;
   }
   try {
-    const next = new Cron(cron, { ...(timezone && { timezone }), paused: true }).nextRun();
-    return next ? undefined : "the cron expression never fires";
+    new Cron(cron, { paused: true });
+    return undefined;
   } catch (error) {
     return (error as Error).message;
   }

@@ -13,7 +13,7 @@ import { removeSchedule, upsertSchedule } from "../index-db/schedules.js";
 import { Sql } from "../instance/sql.js";
 import { MAX_ID_LENGTH } from "../lib/bounds.js";
 import { base64url } from "../lib/base64url.js";
-import { firesBetween, nextFire } from "./cron.js";
+import { cronProblem, firesBetween, nextFire } from "./cron.js";
 
 export const SCHEDULE_POLICIES = ["skip", "catchUp"] as const;
 export type SchedulePolicy = (typeof SCHEDULE_POLICIES)[number];
@@ -103,11 +103,17 @@ export class Schedule extends DurableObject<Env> {
     const now = Date.now();
     const policy = spec.policy ?? "skip";
     const limit = spec.catchUpLimit ?? DEFAULT_CATCH_UP_LIMIT;
+    // A schedule declared in code had only its form checked at load (workflow.ts): its time zone and fire times are checked here.
+    const invalid = () => {
+      const problem = cronProblem(spec.cron, spec.timezone);
+      if (problem) throw new Error(`schedule ${spec.id} of workflow "${spec.workflow}": "${spec.cron}" is not valid: ${problem}`);
+    };
     if (existing) {
       if (spec.origin !== undefined && spec.origin !== existing.origin) this.sql.run("UPDATE schedule SET origin = ?", spec.origin);
       const same = existing.workflow === spec.workflow && existing.cron === spec.cron && existing.timezone === (spec.timezone ?? null) &&
         existing.input === (spec.input ?? null) && existing.policy === policy && existing.catch_up_limit === limit;
       if (!same) {
+        invalid();
         this.sql.run(
           "UPDATE schedule SET workflow = ?, cron = ?, timezone = ?, input = ?, policy = ?, catch_up_limit = ?, source = ?",
           spec.workflow, spec.cron, spec.timezone ?? null, spec.input ?? null, policy, limit, spec.source,
@@ -117,6 +123,7 @@ export class Schedule extends DurableObject<Env> {
       }
       return { created: false, schedule: this.view()! };
     }
+    invalid();
     this.sql.run(
       "INSERT INTO schedule (id, workflow, cron, timezone, input, policy, catch_up_limit, source, last_fire, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       spec.id, spec.workflow, spec.cron, spec.timezone ?? null, spec.input ?? null, policy, limit, spec.source, now, now, spec.origin ?? null,

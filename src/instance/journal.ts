@@ -59,8 +59,9 @@ export class SqlJournal implements JournalStore {
   /** step.do calls whose row this store wrote as a bare running attempt, so completing one is an UPDATE. */
   private readonly attempting = new Set<number>();
 
-  /** The tables made on first write (schema.ts) that this object is known to have. */
+  /** The tables made on first write (schema.ts) that this object is known to have, and known not to have. */
   private readonly present = new Set<OnDemandTable>();
+  private readonly absent = new Set<OnDemandTable>();
   /** Set for the journal of an instance created a moment ago: there is nothing to read yet. */
   private known: "empty" | undefined;
   private readonly observer?: JournalObserver;
@@ -352,13 +353,19 @@ export class SqlJournal implements JournalStore {
 
   private has(table: OnDemandTable): boolean {
     if (this.present.has(table)) return true;
-    if (!tableExists(this.sql, table)) return false;
+    // Only this store creates these tables (ensure), so an absence once seen holds until it does.
+    if (this.absent.has(table)) return false;
+    if (!tableExists(this.sql, table)) {
+      this.absent.add(table);
+      return false;
+    }
     this.present.add(table);
     return true;
   }
 
   private ensure(table: OnDemandTable): void {
     if (this.present.has(table)) return;
+    this.absent.delete(table);
     createOnDemand(this.sql, table);
     this.present.add(table);
   }

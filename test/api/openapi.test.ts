@@ -28,7 +28,6 @@ const BROWSER_PAGES = new Set([
   "GET /schedules/{id}/{action}",
   "POST /schedules/{id}/{action}",
   "GET /docs",
-  "GET /docs/{asset}",
 ]);
 
 let doc: OpenApiDocument;

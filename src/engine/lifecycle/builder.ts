@@ -39,7 +39,11 @@ export class Builder {
   finish(to: TerminalStatus, write: RowWrite): Step {
     this.state.stopping = null;
     this.move(to, { waitingFor: null }, { ...write, completedAt: this.now });
-    this.clear("lease", "slot", "registry", "debounce");
+    // Only the timers this state can hold: clearing one that is not there still costs a read.
+    this.clear("lease");
+    if (this.from.gated) this.clear("slot");
+    if (this.from.waitingFor?.kind === "deployment") this.clear("registry");
+    if (this.from.waitingFor?.kind === "debounce") this.clear("debounce");
     this.timer("retention", this.now + this.from.retentionMs[to]);
     this.effects.push({ kind: "dropExecution" }, { kind: "clearStepTimers" });
     if (this.from.hasParent) {
