@@ -1,4 +1,5 @@
 import type { ConcurrencyGate } from "./flow/gate.js";
+import type { IndexMessage } from "./index-db/queue.js";
 import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
 
@@ -11,6 +12,12 @@ export interface Env {
   SCHEDULE: DurableObjectNamespace<Schedule>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
+  /**
+   * Optional: the queue instances send their index rows through, written to D1 in
+   * batches by this Worker's consumer (docs/scaling.md). Without it each instance
+   * writes its row to D1 itself.
+   */
+  INDEX_QUEUE?: Queue<IndexMessage>;
   /** Secret: full access to the API. Without it the API refuses every request. */
   API_TOKEN?: string;
   /** Secret: read-only access to the API (GET only). */

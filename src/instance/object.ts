@@ -25,6 +25,7 @@ import { journalPage, type JournalPageResult } from "./export.js";
 import { exportUpTo, writeFork, type ForkCopy, type ForkExport } from "./fork.js";
 import { SqlJournal } from "./journal.js";
 import { findResolvable, journalResolution, type ResolveRequest, type ResolveResult } from "./resolve.js";
+import type { IndexAck, IndexMessage } from "../index-db/queue.js";
 import { IndexPush } from "./index-push.js";
 import { Outbox } from "./outbox.js";
 import { RowStore } from "./row.js";
@@ -98,7 +99,9 @@ export class WorkflowInstance extends DurableObject<Env> {
       outbox: this.outbox,
       timers: this.timers,
       database: () => this.indexDatabase(),
+      queue: () => this.indexQueue(),
       exists: () => this.rows.exists(),
+      createdAt: () => this.rows.get()?.created_at,
       scheduleAlarm: () => this.runner.scheduleAlarm(),
       retryBaseMs: () => this.outboxRetryBaseMs(),
     });
@@ -126,6 +129,11 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.env.DB;
   }
 
+  /** The index queue, where the deployment binds one (docs/scaling.md). */
+  protected indexQueue(): Queue<IndexMessage> | undefined {
+    return this.env.INDEX_QUEUE;
+  }
+
   /** The concurrency gate of this name. */
   protected gate(name: string) {
     return gateStub(this.env, name);
@@ -142,6 +150,11 @@ export class WorkflowInstance extends DurableObject<Env> {
   }
 
   // ---- RPC ---------------------------------------------------------------------
+
+  /** From the index queue's consumer: D1 holds this instance's row at `version` (src/index-db/queue.ts). */
+  async indexed(createdAt: number, version: number): Promise<IndexAck> {
+    return this.index.acknowledged(createdAt, version);
+  }
 
   /**
    * Creates the instance, or reports the one that already has this id. `prepare`
