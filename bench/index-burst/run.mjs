@@ -126,6 +126,14 @@ async function burst(h, mode) {
     lagFirstTenthP50Ms: round(percentile(byCompletion.slice(0, tenth), 50), 0),
     lagLastTenthP50Ms: round(percentile(byCompletion.slice(-tenth), 50), 0),
   };
+  const { batches } = await h.call("/consumer");
+  if (batches.length) {
+    const messages = batches.reduce((n, b) => n + b.messages, 0);
+    const ms = batches.reduce((n, b) => n + b.ms, 0);
+    /** One consumer invocation at a time (as Miniflare delivers): messages it writes and acknowledges a second. */
+    result.consumer = { batches: batches.length, messages, msPerBatch: round(ms / batches.length, 1), messagesPerSecond: round((messages * 1000) / ms, 0) };
+    log(`${mode}: consumer ${batches.length} batches, ${result.consumer.msPerBatch} ms each, ${fmtInt(result.consumer.messagesPerSecond)} messages/s while busy`);
+  }
   log(`${mode}: lag p50 ${fmtMs(result.lagMs.p50)} ms, p99 ${fmtMs(result.lagMs.p99)} ms; ${fmtInt(result.changesPerSecondIndexed)} changes/s indexed`);
   return result;
 }
@@ -167,6 +175,10 @@ for (const b of out.bursts) {
   console.log(
     `| ${b.mode} | ${fmtInt(b.statusChanges)} | ${fmtInt(b.changesPerSecondIndexed)} | ${fmtInt(b.completedAllMs)} ms | ${fmtInt(b.indexedAllMs)} ms | ${fmtInt(b.lagMs.p50)} ms | ${fmtInt(b.lagMs.p99)} ms | ${fmtInt(b.lagMs.max)} ms | ${fmtInt(b.lagFirstTenthP50Ms)} → ${fmtInt(b.lagLastTenthP50Ms)} ms |`,
   );
+}
+for (const b of out.bursts.filter((b) => b.consumer)) {
+  const c = b.consumer;
+  console.log(`\nQueue consumer (${b.mode}): ${fmtInt(c.messages)} messages in ${c.batches} batches, ${c.msPerBatch} ms a batch (D1 write + acknowledgements): ${fmtInt(c.messagesPerSecond)} messages a second per consumer invocation in flight`);
 }
 if (out.d1.length) {
   console.log("\n| D1 alone: rows a query | in flight | rows/s | ms a query |\n|---|---|---|---|");

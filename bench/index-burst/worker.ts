@@ -7,6 +7,7 @@
  *   GET  /burst?prefix=P&count=N&ms=M    starts N instances at once (each: a step, a sleep of M ms, a step)
  *   GET  /progress?prefix=P              how many of them the index shows completed
  *   GET  /result?prefix=P                per instance: completed at (object's clock), seen completed in D1, versions
+ *   GET  /consumer                       the queue consumer's invocations since the last call: messages, wall ms
  *   GET  /d1?rows=N&batch=B&parallel=C   D1 alone: N rows written B to a query (1: the direct push), C queries in flight
  */
 import { pushInstances, type PushedRow } from "../../src/index-db/batch.js";
@@ -43,6 +44,9 @@ const SEEN_TRIGGERS = [
 ];
 
 const worker = createWorker(all);
+
+/** Each consumer invocation: messages in the batch and its wall time (the bench Worker's own record, not Cairn's). */
+const consumed: { messages: number; ms: number }[] = [];
 
 function int(url: URL, name: string, fallback: number): number {
   const value = Number(url.searchParams.get(name) ?? fallback);
@@ -105,6 +109,8 @@ export default {
             .all<{ completedAt: number; seenAt: number; version: number }>();
           return Response.json({ rows: results });
         }
+        case "/consumer":
+          return Response.json({ batches: consumed.splice(0) });
         case "/d1":
           return Response.json(await d1Only(env, int(url, "rows", 20_000), Math.max(1, int(url, "batch", 1)), Math.max(1, int(url, "parallel", 1))));
       }
@@ -113,5 +119,9 @@ export default {
       return Response.json({ error: String((error as Error)?.stack ?? error) }, { status: 500 });
     }
   },
-  queue: (batch, env, ctx) => worker.queue(batch, env, ctx),
+  async queue(batch, env) {
+    const t0 = Date.now();
+    await worker.queue(batch, env);
+    consumed.push({ messages: batch.messages.length, ms: Date.now() - t0 });
+  },
 } satisfies ExportedHandler<Env, IndexMessage>;
