@@ -21,6 +21,9 @@ export default defineConfig({
       main: "./test/fixtures/worker.ts",
       miniflare: {
         serviceBindings: { MODEL: modelStub() },
+        // The index queue (docs/scaling.md), used only by instances whose id starts with `viaqueue-` (test/fixtures/worker.ts).
+        queueProducers: { TEST_INDEX_QUEUE: "cairn-index-test" },
+        queueConsumers: { "cairn-index-test": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 10 } },
         bindings: {
           TEST_MIGRATIONS: migrations,
           API_TOKEN: "test-api-token",

@@ -3,6 +3,7 @@ import type { Debouncer } from "./flow/debounce.js";
 import type { ConcurrencyGate } from "./flow/gate.js";
 import type { RateLimiter } from "./flow/rate-limit.js";
 import type { ThrottleGate } from "./flow/throttle.js";
+import type { IndexMessage } from "./index-db/queue.js";
 import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
 import type { WatchHub } from "./watch/hub.js";
@@ -26,6 +27,12 @@ export interface Env {
   WATCH_HUB: DurableObjectNamespace<WatchHub>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
+  /**
+   * Optional: the queue instances send their index rows through, written to D1 in
+   * batches by this Worker's consumer (docs/scaling.md). Without it each instance
+   * writes its row to D1 itself.
+   */
+  INDEX_QUEUE?: Queue<IndexMessage>;
   /** Secret: full access to the API. Without it the API refuses every request. */
   API_TOKEN?: string;
   /** Secret: read-only access to the API (GET only). */

@@ -1,5 +1,6 @@
 /**
- * The Worker's handlers: HTTP through the Hono app, and the cron trigger that keeps
+ * The Worker's handlers: HTTP through the Hono app, the index queue's consumer
+ * (where the deployment binds one), and the cron trigger that keeps
  * the schedules declared in workflow code in existence and tells instances whose
  * workflow this deployment does not register.
  */
@@ -8,6 +9,8 @@ import type { Env } from "./env.js";
 import { ensureDeclaredSchedules } from "./flow/declared.js";
 import { sweepUnregistered } from "./flow/deployment.js";
 import type { Providers } from "./hooks/providers/provider.js";
+import { indexDb } from "./index-db/queries.js";
+import { consumeIndexBatch, type IndexMessage } from "./index-db/queue.js";
 import type { WorkflowRegistry } from "./workflow.js";
 
 export function createWorker(registry: WorkflowRegistry, providers: Providers = {}) {
@@ -26,9 +29,16 @@ export function createWorker(registry: WorkflowRegistry, providers: Providers = 
       ctx.waitUntil(declared);
       return app.fetch(request, env, ctx);
     },
+    /** The index queue's consumer, where the deployment has one (src/index-db/queue.ts). */
+    async queue(batch: MessageBatch<IndexMessage>, env: Env): Promise<void> {
+      await consumeIndexBatch(batch, {
+        db: indexDb(env.DB),
+        acknowledge: (row) => env.WORKFLOW_INSTANCE.get(env.WORKFLOW_INSTANCE.idFromName(row.id)).indexed(row.createdAt, row.version),
+      });
+    },
     scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): void {
       ctx.waitUntil(ensureDeclaredSchedules(env, registry));
       ctx.waitUntil(sweepUnregistered(env, registry).catch((error: unknown) => console.warn(`unregistered workflows not checked: ${String(error)}`)));
     },
-  } satisfies ExportedHandler<Env>;
+  } satisfies ExportedHandler<Env, IndexMessage>;
 }

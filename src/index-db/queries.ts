@@ -14,6 +14,15 @@ export function indexDb(d1: D1Database) {
 }
 
 /**
+ * The guard of every write of an instance's row: it replaces the stored row only
+ * when it is newer, that is of a later life of the id (a later `created_at`: the
+ * id was deleted and used again) or of the same life at a higher `version`.
+ */
+export const NEWER_THAN_STORED = sql.raw(
+  "(excluded.created_at > instances.created_at OR (excluded.created_at = instances.created_at AND excluded.version > instances.version))",
+);
+
+/**
  * Writes an instance's row. A row already at this version or later is left alone,
  * so a late or repeated push never moves a row backwards. Tags are written once.
  */
@@ -25,6 +34,10 @@ export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: st
     .onConflictDoUpdate({
       target: instances.id,
       set: {
+        workflow: sql`excluded.workflow`,
+        tags: sql`excluded.tags`,
+        parentId: sql`excluded.parent_id`,
+        forkedFrom: sql`excluded.forked_from`,
         status: sql`excluded.status`,
         errorCode: sql`excluded.error_code`,
         errorMessage: sql`excluded.error_message`,
@@ -34,7 +47,7 @@ export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: st
         createdAt: sql`excluded.created_at`,
         version: sql`excluded.version`,
       },
-      setWhere: sql`excluded.version > ${instances.version}`,
+      setWhere: NEWER_THAN_STORED,
     });
   if (tags.length === 0) {
     await upsert;

@@ -5,20 +5,34 @@
  * finish first (a timer of 0 ms), so the changes of one burst (created, running,
  * completed) reach D1 as one write. A failed push is retried through the alarm,
  * later each time; the `outbox` timer stands until a push lands.
+ *
+ * With an index queue (`queue()` gives one), a push is a message to the queue, and
+ * it has landed only once the queue's consumer says D1 holds that version
+ * (`acknowledged`, src/index-db/queue.ts): until then the outbox row stays and the
+ * `outbox` timer waits for the answer, then sends again. A queue that refuses the
+ * message (down, over its rate) gets a direct write instead.
  */
 import { indexDb, pushInstance, removeInstance, type IndexDb } from "../index-db/queries.js";
+import type { IndexAck, IndexMessage } from "../index-db/queue.js";
 import type { Outbox } from "./outbox.js";
 import type { Timers } from "./timers.js";
 
 export const OUTBOX_MAX_BACKOFF_MS = 60_000;
+/** A row sent to the index queue waits this many retry bases for its acknowledgement, then goes again (doubling). */
+const ACK_WAIT_BASES = 30;
+const ACK_WAIT_MAX_MS = 5 * 60_000;
 
 /** What the push needs from its object. */
 export interface IndexPushHost {
   readonly outbox: Outbox;
   readonly timers: Timers;
   database(): D1Database;
+  /** The index queue, where the deployment has one; else pushes write D1 directly. */
+  queue(): Queue<IndexMessage> | undefined;
   /** False once the instance is gone (deleted meanwhile): nothing to push or to keep. */
   exists(): boolean;
+  /** When the instance this object holds was created (which life of its id), if it holds one. */
+  createdAt(): number | undefined;
   /** Sets the object's alarm to its earliest timer. */
   scheduleAlarm(): Promise<void>;
   /** The first retry of a failed push waits this long; each next one twice as long. */
@@ -31,6 +45,8 @@ export class IndexPush {
   private queued = false;
   private again = false;
   private failures = 0;
+  /** Rows sent to the index queue since the last acknowledgement. */
+  private unacknowledged = 0;
   /** Set while the instance deletes itself: nothing may write to the index meanwhile. */
   private held = false;
 
@@ -64,6 +80,24 @@ export class IndexPush {
     this.held = false;
   }
 
+  /**
+   * The index queue's consumer wrote the row of life `createdAt` at `version` to D1:
+   * the outbox drops what it made obsolete. `gone` when this object holds no
+   * instance of that life (the row must go again), `busy` while it deletes itself.
+   */
+  async acknowledged(createdAt: number, version: number): Promise<IndexAck> {
+    if (this.held) return "busy";
+    if (this.host.createdAt() !== createdAt) return "gone";
+    const { outbox, timers } = this.host;
+    this.unacknowledged = 0;
+    outbox.pushed(version);
+    if (outbox.isEmpty() && timers.get("outbox") !== undefined) {
+      timers.clear("outbox");
+      await this.host.scheduleAlarm();
+    }
+    return "kept";
+  }
+
   private client(): IndexDb {
     this.db ??= indexDb(this.host.database());
     return this.db;
@@ -89,6 +123,14 @@ export class IndexPush {
     if (!this.host.exists()) return;
     const row = outbox.newest();
     if (!row) return;
+    const queue = this.host.queue();
+    if (queue) {
+      const sent = await queue.send(row).then(
+        () => true,
+        (error: unknown) => (console.warn(`instance ${row.id}: the index queue refused the row, writing D1 directly: ${String(error)}`), false),
+      );
+      if (sent) return this.awaitAcknowledgement();
+    }
     try {
       await pushInstance(this.client(), row);
     } catch (error) {
@@ -108,5 +150,15 @@ export class IndexPush {
       timers.clear("outbox");
       await this.host.scheduleAlarm();
     }
+  }
+
+  /** The row is on the queue: the `outbox` timer now waits for the consumer's answer. */
+  private async awaitAcknowledgement(): Promise<void> {
+    this.failures = 0;
+    if (!this.host.exists() || this.host.outbox.isEmpty()) return void (this.unacknowledged = 0);
+    this.unacknowledged++;
+    const wait = Math.min(this.host.retryBaseMs() * ACK_WAIT_BASES * 2 ** (this.unacknowledged - 1), ACK_WAIT_MAX_MS);
+    this.host.timers.set("outbox", Date.now() + wait);
+    await this.host.scheduleAlarm();
   }
 }

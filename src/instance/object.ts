@@ -26,6 +26,7 @@ import { journalPage, type JournalPageResult } from "./export.js";
 import { exportUpTo, writeFork, type ForkCopy, type ForkExport } from "./fork.js";
 import { SqlJournal } from "./journal.js";
 import { findResolvable, journalResolution, type ResolveRequest, type ResolveResult } from "./resolve.js";
+import type { IndexAck, IndexMessage } from "../index-db/queue.js";
 import { IndexPush } from "./index-push.js";
 import { Outbox } from "./outbox.js";
 import { RowStore } from "./row.js";
@@ -107,7 +108,9 @@ export class WorkflowInstance extends DurableObject<Env> {
       outbox: this.outbox,
       timers: this.timers,
       database: () => this.indexDatabase(),
+      queue: () => this.indexQueue(),
       exists: () => this.rows.exists(),
+      createdAt: () => this.rows.get()?.created_at,
       scheduleAlarm: () => this.runner.scheduleAlarm(),
       retryBaseMs: () => this.outboxRetryBaseMs(),
     });
@@ -141,6 +144,11 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.env.DB;
   }
 
+  /** The index queue, where the deployment binds one (docs/scaling.md). */
+  protected indexQueue(): Queue<IndexMessage> | undefined {
+    return this.env.INDEX_QUEUE;
+  }
+
   /** The concurrency gate of this name. */
   protected gate(name: string) {
     return flowGates(this.env).concurrency(name);
@@ -162,6 +170,11 @@ export class WorkflowInstance extends DurableObject<Env> {
   }
 
   // ---- RPC ---------------------------------------------------------------------
+
+  /** From the index queue's consumer: D1 holds this instance's row at `version` (src/index-db/queue.ts). */
+  async indexed(createdAt: number, version: number): Promise<IndexAck> {
+    return this.index.acknowledged(createdAt, version);
+  }
 
   /**
    * Creates the instance, or reports the one that already has this id. `prepare`
