@@ -57,6 +57,8 @@ export const CHILD_EVENT_PREFIX = "cairn.child:";
 /** What the host lends the engine: starting children, signing webhook URLs (its secret and public URL), and for tests, mocks. */
 export interface Services {
   startChild?(child: ChildStart): Promise<void>;
+  /** Indexes search attributes set by `step.setAttributes`, in the transaction that journals the call. */
+  setAttributes?(attributes: Record<string, string>): void;
   mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
   /** For tests: answer an attempt of a step instead of running its function. */
   mockStep?(step: { name: string; count: number }, attempt: number): { result: unknown } | { error: unknown } | undefined;

@@ -6,10 +6,10 @@
  *
  * A new object skips the steps and runs CURRENT, the schema the migrations end at,
  * written out as one script: every ALTER TABLE makes SQLite rewrite and re-read its
- * schema, and that was half of what creating an instance cost. Two tables that most
- * instances never use, `attempts` (failed attempts) and `inbox` (events), are left
- * out of CURRENT and created by the journal the first time it writes one
- * (ON_DEMAND); a missing one reads as empty. A test checks that CURRENT plus
+ * schema, and that was half of what creating an instance cost. Tables that most
+ * instances never use, `attempts` (failed attempts), `inbox` (events) and `requests`
+ * (operators' requests applied once), are left out of CURRENT and created the first
+ * time one is written (ON_DEMAND); a missing one reads as empty. A test checks that CURRENT plus
  * ON_DEMAND and the migrations build the same tables, columns and indexes.
  *
  * A migration that changes `attempts` or `inbox` must also change ON_DEMAND, and
@@ -103,6 +103,12 @@ const MIGRATIONS: readonly string[][] = [
     // 1 for a step configured sensitive: "output": views leave its result out.
     `ALTER TABLE steps ADD COLUMN sensitive INTEGER`,
   ],
+  [
+    // Search attributes (JSON object of strings): declared from the input, or set by the workflow.
+    `ALTER TABLE instance ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'`,
+    // Operators' requests already applied (a bulk job's), so a repeat after a crash is not applied twice.
+    `CREATE TABLE requests (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -128,7 +134,8 @@ const CURRENT = [
      origin TEXT,
      stopping TEXT,
      slot TEXT,
-     forked_from TEXT
+     forked_from TEXT,
+     attributes TEXT NOT NULL DEFAULT '{}'
    )`,
   `CREATE TABLE steps (
      seq INTEGER PRIMARY KEY,
@@ -173,6 +180,7 @@ const ON_DEMAND = {
      )`,
     `CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (type, position) WHERE consumed_by IS NULL`,
   ].join(";\n"),
+  requests: `CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
 } as const;
 
 export type OnDemandTable = keyof typeof ON_DEMAND;

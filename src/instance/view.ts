@@ -23,6 +23,8 @@ export type InstanceRow = {
   slot: string | null;
   /** JSON of `{ id, step? }` for a fork. */
   forked_from: string | null;
+  /** JSON object of the search attributes (declared from the input, and set by the workflow). */
+  attributes: string;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();

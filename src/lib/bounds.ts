@@ -48,3 +48,10 @@ export const MAX_STEP_RESULT_BYTES = 1 * MiB;
 // The inbox's bounds (MAX_INBOX_EVENTS, MAX_INBOX_BYTES), the step result's nesting
 // (MAX_JSON_DEPTH) and the page of steps in an instance's view (STEPS_PAGE_SIZE) are
 // enforced by the instance: TODO(#13) define them here with it.
+
+/** Search attributes of one instance (declared and set), and attribute filters in one search. 422 `INVALID_INPUT`; `INVALID_STEP` in `step.setAttributes`. */
+export const MAX_ATTRIBUTES = 20;
+export const MAX_ATTRIBUTE_VALUE_LENGTH = 256;
+
+/** Instances one bulk action works through, at most; a filter that matches more is refused. 422 `BULK_TOO_LARGE`. */
+export const MAX_BULK_INSTANCES = 100_000;
