@@ -1,3 +1,4 @@
+import type { BulkJob } from "./bulk/job.js";
 import type { ConcurrencyGate } from "./flow/gate.js";
 import type { Schedule } from "./flow/schedule.js";
 import type { WorkflowInstance } from "./instance/object.js";
@@ -9,6 +10,8 @@ export interface Env {
   CONCURRENCY_GATE: DurableObjectNamespace<ConcurrencyGate>;
   /** One object per schedule: its alarm fires at the next cron time. */
   SCHEDULE: DurableObjectNamespace<Schedule>;
+  /** One object per bulk action: its snapshot of matching instances and its progress through them. */
+  BULK_JOB: DurableObjectNamespace<BulkJob>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
   /** Secret: full access to the API. Without it the API refuses every request. */

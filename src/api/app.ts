@@ -13,6 +13,7 @@ import { hookRoutes } from "../hooks/route.js";
 import { MAX_BODY_BYTES } from "../lib/bounds.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
+import { bulkRoutes } from "./bulk.js";
 import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
 import { forkRoutes } from "./fork.js";
@@ -56,6 +57,7 @@ export function createApp(workflows: WorkflowRegistry) {
   journalRoutes(app);
   forkRoutes(app, workflows);
   resolveRoutes(app);
+  bulkRoutes(app);
   scheduleRoutes(app, workflows);
   serveDocument(app);
   docsRoutes(app);

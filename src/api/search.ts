@@ -13,8 +13,8 @@ import { InstancePage, Stats } from "./responses.js";
 import { MAX_ATTRIBUTES, MAX_PAGE_SIZE as MAX_LIMIT, MAX_QUERY_VALUES, MAX_TAGS } from "../lib/bounds.js";
 import { ID_PATTERN, TAG_KEY_PATTERN, check } from "./validate.js";
 
-const timestamp = z.string().transform((value, ctx) => {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({ code: "custom", message: "a time is an ISO 8601 date-time or epoch milliseconds" });
     return z.NEVER;

@@ -14,6 +14,8 @@ import { registry, type WorkflowRegistry } from "../../src/workflow.js";
 import { workflows } from "../../workflows/index.js";
 import { crashWorkflows, type CrashEnv } from "./workflows.js";
 
+export { BulkJob } from "../../src/bulk/job.js";
+
 const all = registry(...Object.values(workflows), ...crashWorkflows);
 
 export class WorkflowInstance extends ProductInstance {
