@@ -26,8 +26,10 @@ const CONCURRENCY = 10;
 const MAX_TRIES = 5;
 /** After a batch with an instance that could not be reached, the next one waits this long. */
 const RETRY_DELAY_MS = 1_000;
+/** One alarm goes on with the next batch for this long, then hands over to the next alarm. */
+const ALARM_BUDGET_MS = 10_000;
 /** While an alarm works, the next is set this far out: should the runtime die, the job goes on then. */
-const WATCHDOG_MS = 15_000;
+const WATCHDOG_MS = 30_000;
 
 type JobRow = {
   id: string;
@@ -121,9 +123,14 @@ export class BulkJob extends DurableObject<Env> {
     if (!row || row.status === "completed" || row.status === "cancelled") return;
     await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     try {
-      const more = row.status === "snapshotting" ? ((await this.snapshot(row)) && 0) : await this.work(row);
+      // Batch after batch while there is time: each is written down before the next, so a crash loses none.
+      const until = Date.now() + ALARM_BUDGET_MS;
+      let more: number | false = 0;
+      for (let current = row; more === 0 && Date.now() < until; current = this.row()!) {
+        more = current.status === "snapshotting" ? (await this.snapshot(current)) && 0 : current.status === "running" ? await this.work(current) : false;
+      }
       if (more !== false) await this.ctx.storage.setAlarm(Date.now() + more);
-      else if (this.row()!.status === "cancelled") await this.ctx.storage.deleteAlarm();
+      else await this.ctx.storage.deleteAlarm();
     } catch (error) {
       // The watchdog alarm stands: the job goes on from what is written.
       console.error(`bulk job ${row.id}: a step failed, going on in ${WATCHDOG_MS} ms:`, error);
