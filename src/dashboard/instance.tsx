@@ -19,6 +19,8 @@ const DONE: Record<string, string> = {
   resume: "Resumed.",
   terminate: "Terminated.",
   restart: "Restarted.",
+  fork: "Forked: this is the new instance.",
+  resolve: "Step resolved: the instance goes on from there.",
 };
 
 const href = (id: string, rest = "") => `/instances/${encodeURIComponent(id)}${rest}`;
@@ -60,6 +62,11 @@ export async function instancePage(c: DashboardContext) {
               {k}:{v}
             </span>
           ))}
+          {Object.entries(instance.attributes ?? {}).map(([k, v]) => (
+            <a class="tag" href={`/?attr=${encodeURIComponent(`${k}:${v}`)}`} title="search attribute">
+              {k}={v}
+            </a>
+          ))}
         </p>
         {refresh ? <p class="refresh">This page reloads every {refresh} s while the instance moves.</p> : null}
         <dl class="facts">
@@ -86,6 +93,15 @@ export async function instancePage(c: DashboardContext) {
               <dt>Finished</dt>
               <dd>
                 <When iso={instance.completedAt} now={now} /> <span class="muted">(took {duration(Date.parse(instance.completedAt) - Date.parse(instance.createdAt))})</span>
+              </dd>
+            </>
+          ) : null}
+          {instance.forkedFrom ? (
+            <>
+              <dt>Forked from</dt>
+              <dd>
+                <a href={href(instance.forkedFrom.id)}>{instance.forkedFrom.id}</a>
+                {instance.forkedFrom.step ? <span class="muted"> before step “{instance.forkedFrom.step.name}” #{instance.forkedFrom.step.count}</span> : null}
               </dd>
             </>
           ) : null}
@@ -161,6 +177,9 @@ function Actions({ instance, readOnly }: { instance: Instance; readOnly: boolean
           Terminate
         </a>
       ) : null}
+      <a class="button secondary" href={href(id, "/fork")}>
+        Fork
+      </a>
       <a class="button danger" href={href(id, "/delete")}>
         Delete
       </a>
@@ -219,7 +238,12 @@ function Step({ step, instance, now, readOnly }: { step: StepView; instance: Ins
       ) : null}
       {step.result !== undefined ? <Folded summary="Result" value={step.result} /> : null}
       {step.sensitive ? <div class="muted">Result kept out of view (sensitive)</div> : null}
-      {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" ? (
+      {!readOnly && step.kind === "do" && ((step.status === "failed" && instance.status === "failed") || step.status === "retrying") ? (
+        <a class="muted" style="font-size: 13px; margin-right: 12px" href={href(instance.id, `/resolve?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
+          Resolve: give its output
+        </a>
+      ) : null}
+      {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" && step.kind !== "attributes" ? (
         <a class="muted" style="font-size: 13px" href={href(instance.id, `/restart?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
           Restart from this step
         </a>
