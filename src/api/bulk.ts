@@ -217,9 +217,9 @@ export function bulkRoutes(app: Api): void {
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
       const result: CancelBulkResult = await job(c, id).cancel();
+      if (result.ok) return c.json(present(result.job));
       if (result.code === "BULK_NOT_FOUND") throw noJob(id);
-      if (result.code === "BULK_FINISHED") throw new ApiError("BULK_FINISHED", `bulk job "${id}" is already ${result.status}; there is nothing to cancel`);
-      return c.json(present(result.job));
+      throw new ApiError("BULK_FINISHED", `bulk job "${id}" is already ${result.status}; there is nothing to cancel`);
     },
   );
 }

@@ -108,12 +108,12 @@ export class BulkJob extends DurableObject<Env> {
   /** Stops the job: actions already sent finish and are recorded; no more are sent. */
   async cancel(): Promise<CancelBulkResult> {
     const row = this.row();
-    if (!row) return { code: "BULK_NOT_FOUND" };
-    if (row.status === "completed" || row.status === "cancelled") return { code: "BULK_FINISHED", status: row.status };
+    if (!row) return { ok: false, code: "BULK_NOT_FOUND" };
+    if (row.status === "completed" || row.status === "cancelled") return { ok: false, code: "BULK_FINISHED", status: row.status };
     const now = Date.now();
     this.sql.run("UPDATE job SET status = 'cancelled', cancelled_at = ?, finished_at = ?, updated_at = ?", now, now, now);
     await this.ctx.storage.deleteAlarm();
-    return { code: "CANCELLED", job: this.view(this.row()!) };
+    return { ok: true, job: this.view(this.row()!) };
   }
 
   // ---- the alarm: one step of the job at a time ----------------------------------

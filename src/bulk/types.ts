@@ -90,4 +90,4 @@ export interface BulkTarget {
 
 export type CreateBulkResult = { created: boolean; job: BulkJobView };
 
-export type CancelBulkResult = { code: "CANCELLED"; job: BulkJobView } | { code: "BULK_NOT_FOUND" } | { code: "BULK_FINISHED"; status: BulkStatus };
+export type CancelBulkResult = { ok: true; job: BulkJobView } | { ok: false; code: "BULK_NOT_FOUND" | "BULK_FINISHED"; status?: BulkStatus };
