@@ -3,11 +3,12 @@
  * progress, cancel, and at most once per instance even when a job's record of an
  * action it sent is lost (as a crash between the two would lose it).
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { BulkJob } from "../../src/bulk/job.js";
+import { CairnApiError, createClient } from "../../src/client/index.js";
 import { effects } from "../fixtures/effects.js";
-import { api, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
+import { TOKENS, api, read, start, stubFor, uniqueId, waitForIndex, waitForStatus, waitUntil } from "../helpers.js";
 
 type Job = {
   id: string;
@@ -187,6 +188,29 @@ suite("bulk actions", () => {
     ]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(ids.map((id) => effects(`${id}/add/0`))).toEqual([2, 2]);
+  });
+
+  it("is driven from the typed client, with attribute filters", async () => {
+    const client = createClient({ baseUrl: "http://cairn.test", token: TOKENS.full, fetch: (request) => SELF.fetch(request) });
+    const run = uniqueId("bulk-client");
+    const ids = [`${run}-a`, `${run}-b`] as const;
+    await start("test-attributed", { id: ids[0], input: { orderId: `${run}-1` }, tags: { run } });
+    await start("test-attributed", { id: ids[1], input: { orderId: `${run}-2` }, tags: { run } });
+    for (const id of ids) await waitForIndex(id, (row) => row?.status === "waiting", "waiting");
+    const listed = await client.list({ tags: { run }, attributes: { orderId: `${run}-2` } });
+    expect(listed.instances.map((i) => i.id)).toEqual([ids[1]]);
+    const dry = await client.bulkDryRun({ tags: { run }, attributes: [`orderId:${run}-1`] }, { kind: "terminate" });
+    expect(dry.matched).toBe(1);
+    const started = await client.bulk({ tags: { run }, attributes: { orderId: `${run}-1` } }, { kind: "event", type: "go", payload: { stage: "via-client" } });
+    const done = await finished(started.id);
+    expect(done).toMatchObject({ done: 1, filter: { tag: [`run:${run}`], attr: [`orderId:${run}-1`] } });
+    expect((await client.bulkJob(started.id)).done).toBe(1);
+    expect((await client.bulkInstances(started.id, { state: "done" })).instances).toEqual([{ id: ids[0], state: "done", tries: 1 }]);
+    expect((await waitForStatus(ids[0], "completed")).attributes?.stage).toBe("via-client");
+    expect((await read(ids[1])).status).toBe("waiting");
+    const refused = await client.cancelBulk(started.id).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CairnApiError);
+    expect((refused as CairnApiError).code).toBe("BULK_FINISHED");
   });
 
   it("refuses a bad request and an unknown job", async () => {
