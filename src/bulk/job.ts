@@ -26,8 +26,11 @@ const CONCURRENCY = 10;
 const MAX_TRIES = 5;
 /** After a batch with an instance that could not be reached, the next one waits this long. */
 const RETRY_DELAY_MS = 1_000;
-/** One alarm goes on with the next batch for this long, then hands over to the next alarm. */
-const ALARM_BUDGET_MS = 10_000;
+/**
+ * One alarm goes on with the next batch for this long, then hands over to the next
+ * alarm. Short: requests to the job (its progress, a cancel) wait while an alarm runs.
+ */
+const ALARM_BUDGET_MS = 1_000;
 /** While an alarm works, the next is set this far out: should the runtime die, the job goes on then. */
 const WATCHDOG_MS = 30_000;
 

@@ -59,6 +59,11 @@ const ids = Array.from({ length: N }, (_, i) => `${RUN}-${String(i).padStart(4, 
 /** Crash when the job has done this share of the instances (increasing, between 10% and 85%). */
 const crashAt = Array.from({ length: CRASHES }, () => 0.1 + rng() * 0.75).sort((x, y) => x - y);
 const downtimes = Array.from({ length: CRASHES }, () => Math.floor(rng() * 2000));
+/**
+ * After progress passes the mark, the kill waits this much longer: the job answers
+ * progress between its alarms, so a kill at once would always fall between batches.
+ */
+const lags = Array.from({ length: CRASHES }, () => Math.floor(rng() * 1500));
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "cairn-bulk-crash-"));
 const paths = layout(tmp);
@@ -177,9 +182,10 @@ async function main() {
       log(`the job completed before crash #${k + 1} (at ${Math.round(crashAt[k] * 100)}%)`);
       break;
     }
+    await sleep(lags[k]);
     const killAt = Date.now();
     await runtime.kill();
-    log(`kill -9 with the job at ${view.done}/${view.matched} done (${view.status})`);
+    log(`kill -9 ${lags[k]} ms after the job was seen at ${view.done}/${view.matched} done`);
     await sleep(downtimes[k]);
     const restartAt = Date.now();
     runtime.start();
@@ -221,7 +227,8 @@ async function main() {
   }
   for (const id of ids) if (!seen.has(id)) fail(`${id} is missing from the snapshot`);
   const resent = targets.filter((t) => t.tries > 1);
-  const landedBefore = resent.filter((t) => t.reason?.startsWith("already applied"));
+  /** Answered "already applied": the instance had applied the job's request, the job's record of it was cut off. */
+  const landedBefore = targets.filter((t) => t.reason?.startsWith("already applied"));
 
   const instances = await pool(ids, 16, async (id) => {
     const [state, requests] = await Promise.all([call("GET", `/api/instances/${id}`), call("GET", `/_crash/requests?instance=${encodeURIComponent(id)}`)]);
@@ -236,9 +243,9 @@ async function main() {
   console.log("bulk crash test figures");
   console.log(`  seed                ${SEED}`);
   console.log(`  instances           ${N}, all waiting when the job began`);
-  for (const [i, c] of crashes.entries()) console.log(`  crash #${i + 1}            kill -9 at ${c.done}/${N} done; down ${c.downMs} ms, ready ${c.readyMs} ms after restart`);
+  for (const [i, c] of crashes.entries()) console.log(`  crash #${i + 1}            kill -9 ${lags[i]} ms after ${c.done}/${N} done; down ${c.downMs} ms, ready ${c.readyMs} ms after restart`);
   console.log(`  job                 ${view.status} in ${(jobMs / 1000).toFixed(1)} s (crashes included): ${view.done} done, ${view.skipped} skipped, ${view.failed} failed`);
-  console.log(`  re-sent after crash ${resent.length} actions; ${landedBefore.length} had landed before the crash and were answered "already applied", ${resent.length - landedBefore.length} had not`);
+  console.log(`  re-sent after crash ${resent.length} actions known to the job as sent (tries > 1); ${landedBefore.length} actions answered "already applied" (they had landed before a crash cut off the job's record)`);
   console.log(`  total time          ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log("");
   if (crashes.length === 0) fail("no crash happened during the job");
