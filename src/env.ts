@@ -1,5 +1,6 @@
 import type { Correlation } from "./events/correlation.js";
 import type { Debouncer } from "./flow/debounce.js";
+import type { BulkJob } from "./bulk/job.js";
 import type { ConcurrencyGate } from "./flow/gate.js";
 import type { RateLimiter } from "./flow/rate-limit.js";
 import type { ThrottleGate } from "./flow/throttle.js";
@@ -25,6 +26,8 @@ export interface Env {
   CORRELATION: DurableObjectNamespace<Correlation>;
   /** One object per instance being watched: holds its subscribers' streams (live subscriptions). */
   WATCH_HUB: DurableObjectNamespace<WatchHub>;
+  /** One object per bulk action: its snapshot of matching instances and its progress through them. */
+  BULK_JOB: DurableObjectNamespace<BulkJob>;
   /** The D1 index of instances (list, search, stats). */
   DB: D1Database;
   /**

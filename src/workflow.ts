@@ -16,7 +16,8 @@
 import { toMs } from "./engine/durations.js";
 import { checkFlowControls } from "./flow/controls.js";
 import { cronSyntaxProblem } from "./flow/cron.js";
-import { MAX_SCHEDULE_ID_LENGTH } from "./lib/bounds.js";
+import { ATTRIBUTE_KEY_PATTERN, ATTRIBUTE_KEY_RULE } from "./lib/attributes.js";
+import { MAX_ATTRIBUTES, MAX_SCHEDULE_ID_LENGTH } from "./lib/bounds.js";
 import type { WorkflowDefinition } from "./engine/types.js";
 import { fromClass, isWorkflowClass, type WorkflowClass } from "./compat/entrypoint.js";
 
@@ -62,6 +63,12 @@ export function defineWorkflow<Input = unknown, Output = unknown, Env = unknown>
     if (schedule.id !== undefined && !SCHEDULE_ID.test(schedule.id)) {
       throw new Error(`workflow "${definition.name}": schedule id ${JSON.stringify(schedule.id)} is not allowed: use 1 to ${MAX_SCHEDULE_ID_LENGTH} letters, digits or -_.:~`);
     }
+  }
+  for (const key of Object.keys(definition.searchAttributes ?? {})) {
+    if (!ATTRIBUTE_KEY_PATTERN.test(key)) throw new Error(`workflow "${definition.name}": search attribute ${JSON.stringify(key)} is not allowed: use ${ATTRIBUTE_KEY_RULE}`);
+  }
+  if (Object.keys(definition.searchAttributes ?? {}).length > MAX_ATTRIBUTES) {
+    throw new Error(`workflow "${definition.name}": at most ${MAX_ATTRIBUTES} search attributes`);
   }
   // Parsed once here so that a bad duration fails at deploy, not when an instance finishes.
   retentionMs(definition, "completed");

@@ -16,6 +16,7 @@ import { hookRoutes } from "../hooks/route.js";
 import { MAX_BODY_BYTES } from "../lib/bounds.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { requireToken } from "./auth.js";
+import { bulkRoutes } from "./bulk.js";
 import { docsRoutes } from "./docs.js";
 import { instanceRoutes } from "./instances.js";
 import { subscribeRoutes } from "./subscribe.js";
@@ -64,6 +65,7 @@ export function createApp(workflows: WorkflowRegistry, providers: Providers = {}
   journalRoutes(app);
   forkRoutes(app, workflows);
   resolveRoutes(app);
+  bulkRoutes(app);
   scheduleRoutes(app, workflows);
   serveDocument(app);
   docsRoutes(app);

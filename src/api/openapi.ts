@@ -195,6 +195,7 @@ export function document(app: Api) {
       { name: "Workflows", description: "What can run here, and starting it" },
       { name: "Instances", description: "One instance: read it, send it events, operate it" },
       { name: "Search", description: "List, search and count instances (the D1 index)" },
+      { name: "Bulk", description: "One action on every instance a search matches, as a durable job" },
       { name: "Schedules", description: "Start instances on a cron schedule" },
       { name: "Events", description: "Named events: triggers, correlation, provider webhooks" },
       { name: "Webhooks", description: "Signed callback URLs, and providers' webhooks at one endpoint each" },

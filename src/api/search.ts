@@ -6,15 +6,15 @@
 import { z } from "zod";
 import { STATUSES, type Status } from "../engine/status.js";
 import type { Env } from "../env.js";
-import { indexDb, instanceStats, searchInstances, type Cursor } from "../index-db/queries.js";
+import { indexDb, instanceStats, searchInstances, type Cursor, type SearchFilter } from "../index-db/queries.js";
 import { json, problems, route, type Api } from "./openapi.js";
 import { ApiError } from "./problem.js";
 import { InstancePage, Stats } from "./responses.js";
-import { MAX_PAGE_SIZE as MAX_LIMIT, MAX_QUERY_VALUES, MAX_TAGS } from "../lib/bounds.js";
+import { MAX_ATTRIBUTES, MAX_PAGE_SIZE as MAX_LIMIT, MAX_QUERY_VALUES, MAX_TAGS } from "../lib/bounds.js";
 import { ID_PATTERN, TAG_KEY_PATTERN, check } from "./validate.js";
 
-const timestamp = z.string().transform((value, ctx) => {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({ code: "custom", message: "a time is an ISO 8601 date-time or epoch milliseconds" });
     return z.NEVER;
@@ -22,7 +22,27 @@ const timestamp = z.string().transform((value, ctx) => {
   return ms;
 });
 
-const listQuery = z.strictObject({
+/** A repeatable `key:value` filter, at most `max` times, deduplicated. */
+const pairs = (what: string, max: number, description: string) =>
+  z
+    .array(
+      z.string().transform((value, ctx) => {
+        const at = value.indexOf(":");
+        const key = value.slice(0, at);
+        if (at < 0 || !TAG_KEY_PATTERN.test(key) || value.length - at - 1 > 256) {
+          ctx.addIssue({ code: "custom", message: `${what} filter is "key:value" with a valid ${what === "a tag" ? "tag" : "attribute"} key` });
+          return z.NEVER;
+        }
+        return [key, value.slice(at + 1)] as [string, string];
+      }),
+    )
+    .max(max, `${what === "a tag" ? "tag" : "attr"} may be given at most ${max} times`)
+    .transform((list) => [...new Map(list.map((pair) => [pair.join(":"), pair])).values()])
+    .default([])
+    .meta({ description });
+
+/** What a search matches: the filters of `GET /api/instances`, and the `filter` of a bulk action. */
+export const searchFilter = z.strictObject({
   workflow: z.string().max(64).optional(),
   // Bounded and deduplicated, so that no search needs more of D1's bound variables than it allows.
   status: z
@@ -31,30 +51,32 @@ const listQuery = z.strictObject({
     .transform((statuses) => [...new Set(statuses)])
     .default([])
     .meta({ description: `Repeatable (up to ${MAX_QUERY_VALUES} times): any of these statuses` }),
-  tag: z
-    .array(
-      z.string().transform((value, ctx) => {
-        const at = value.indexOf(":");
-        const key = value.slice(0, at);
-        if (at < 0 || !TAG_KEY_PATTERN.test(key) || value.length - at - 1 > 256) {
-          ctx.addIssue({ code: "custom", message: 'a tag filter is "key:value" with a valid tag key' });
-          return z.NEVER;
-        }
-        return [key, value.slice(at + 1)] as [string, string];
-      }),
-    )
-    .max(MAX_TAGS, `tag may be given at most ${MAX_TAGS} times`)
-    .transform((tags) => [...new Map(tags.map((pair) => [pair.join(":"), pair])).values()])
-    .default([])
-    .meta({ description: `Repeatable \`key:value\` (up to ${MAX_TAGS} times): every one must match` }),
+  tag: pairs("a tag", MAX_TAGS, `Repeatable \`key:value\` (up to ${MAX_TAGS} times): every one must match`),
+  attr: pairs("an attribute", MAX_ATTRIBUTES, `Repeatable \`key:value\` (up to ${MAX_ATTRIBUTES} times): search attributes, every one must match`),
   parent: z.string().regex(ID_PATTERN, "parent is an instance id").optional().meta({ description: "Children of this instance" }),
   createdAfter: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, inclusive" }),
   createdBefore: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, exclusive" }),
+});
+
+const listQuery = searchFilter.extend({
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT, `limit is at most ${MAX_LIMIT}`).default(50),
   cursor: z.string().max(500).optional().meta({ description: "`nextCursor` of the previous page" }),
 });
 
-const REPEATABLE = new Set(["status", "tag"]);
+/** A checked filter as the index's queries take it. */
+export function toSearchFilter(query: z.output<typeof searchFilter>): SearchFilter {
+  return {
+    statuses: query.status,
+    tags: query.tag,
+    attributes: query.attr,
+    ...(query.workflow !== undefined && { workflow: query.workflow }),
+    ...(query.parent !== undefined && { parent: query.parent }),
+    ...(query.createdAfter !== undefined && { createdAfter: query.createdAfter }),
+    ...(query.createdBefore !== undefined && { createdBefore: query.createdBefore }),
+  };
+}
+
+const REPEATABLE = new Set(["status", "tag", "attr"]);
 
 /** Query parameters as an object: repeatable ones as arrays; any other one given twice is refused. */
 function queryObject(url: URL): Record<string, string | string[]> {
@@ -71,11 +93,11 @@ function queryObject(url: URL): Record<string, string | string[]> {
   return result;
 }
 
-function encodeCursor(cursor: Cursor): string {
+export function encodeCursor(cursor: Cursor): string {
   return btoa(JSON.stringify([cursor.createdAt, cursor.id])).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function decodeCursor(text: string): Cursor {
+export function decodeCursor(text: string): Cursor {
   try {
     const [createdAt, id] = JSON.parse(atob(text.replaceAll("-", "+").replaceAll("_", "/"))) as unknown[];
     if (typeof createdAt === "number" && Number.isFinite(createdAt) && typeof id === "string" && ID_PATTERN.test(id)) return { createdAt, id };
@@ -103,13 +125,8 @@ export function searchRoutes(app: Api): void {
     async (c) => {
       const query = check(listQuery, queryObject(new URL(c.req.url)), "the search");
       const page = await searchInstances(indexDb(c.env.DB), {
-        statuses: query.status,
-        tags: query.tag,
+        ...toSearchFilter(query),
         limit: query.limit,
-        ...(query.workflow !== undefined && { workflow: query.workflow }),
-        ...(query.parent !== undefined && { parent: query.parent }),
-        ...(query.createdAfter !== undefined && { createdAfter: query.createdAfter }),
-        ...(query.createdBefore !== undefined && { createdBefore: query.createdBefore }),
         ...(query.cursor !== undefined && { after: decodeCursor(query.cursor) }),
       });
       return c.json({ instances: page.instances, nextCursor: page.next ? encodeCursor(page.next) : null });

@@ -148,18 +148,49 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
     /** One page of instances, newest first; pass `nextCursor` back as `cursor` for the next. */
     async list(filters: T.ListFilters = {}): Promise<T.InstancePage> {
       const query = new URLSearchParams();
-      const time = (t: Date | string | number) => (t instanceof Date ? t.toISOString() : String(t));
-      if (filters.workflow) query.set("workflow", filters.workflow);
-      for (const status of [filters.status ?? []].flat()) query.append("status", status);
-      const tags = Array.isArray(filters.tags) ? filters.tags : Object.entries(filters.tags ?? {}).map(([key, value]) => `${key}:${value}`);
-      for (const tag of tags) query.append("tag", tag);
-      if (filters.parent) query.set("parent", filters.parent);
-      if (filters.createdAfter !== undefined) query.set("createdAfter", time(filters.createdAfter));
-      if (filters.createdBefore !== undefined) query.set("createdBefore", time(filters.createdBefore));
+      const filter = filterBody(filters);
+      if (filter.workflow) query.set("workflow", filter.workflow);
+      for (const key of ["status", "tag", "attr"] as const) for (const value of filter[key]) query.append(key, value);
+      if (filter.parent) query.set("parent", filter.parent);
+      if (filter.createdAfter !== undefined) query.set("createdAfter", filter.createdAfter);
+      if (filter.createdBefore !== undefined) query.set("createdBefore", filter.createdBefore);
       if (filters.limit !== undefined) query.set("limit", String(filters.limit));
       if (filters.cursor) query.set("cursor", filters.cursor);
       const search = query.size ? `?${query}` : "";
       return (await call<T.InstancePage>("GET", `/api/instances${search}`)).body;
+    },
+
+    /** How many instances a bulk action with this filter would reach now, and the newest few: nothing is done. */
+    async bulkDryRun(filter: T.BulkFilter, action: T.BulkAction): Promise<T.BulkDryRun> {
+      return (await call<T.BulkDryRun>("POST", "/api/bulk", { filter: filterBody(filter), action, dryRun: true })).body;
+    },
+
+    /**
+     * Applies `action` to every instance the filter matches, as a durable job: it
+     * takes a snapshot of the matching instances, then does each at most once. The
+     * same `id` again answers that job.
+     */
+    async bulk(filter: T.BulkFilter, action: T.BulkAction, options: { id?: string } = {}): Promise<T.BulkJob> {
+      return (await call<T.BulkJob>("POST", "/api/bulk", { filter: filterBody(filter), action, ...(options.id && { id: options.id }) })).body;
+    },
+
+    /** A bulk job's progress: matched, done, skipped and failed (with why). */
+    async bulkJob(id: string): Promise<T.BulkJob> {
+      return (await call<T.BulkJob>("GET", `/api/bulk/${encodeURIComponent(id)}`)).body;
+    },
+
+    /** One page of a bulk job's instances with what became of each. */
+    async bulkInstances(id: string, options: { state?: "pending" | "done" | "skipped" | "failed"; limit?: number; cursor?: string } = {}): Promise<T.BulkTargetPage> {
+      const query = new URLSearchParams();
+      if (options.state) query.set("state", options.state);
+      if (options.limit !== undefined) query.set("limit", String(options.limit));
+      if (options.cursor) query.set("cursor", options.cursor);
+      return (await call<T.BulkTargetPage>("GET", `/api/bulk/${encodeURIComponent(id)}/instances${query.size ? `?${query}` : ""}`)).body;
+    },
+
+    /** Stops a bulk job: no more actions are sent. */
+    async cancelBulk(id: string): Promise<T.BulkJob> {
+      return (await call<T.BulkJob>("POST", `/api/bulk/${encodeURIComponent(id)}/cancel`)).body;
     },
 
     /** Counts by workflow and status. */
@@ -261,6 +292,21 @@ export function createClient<W extends T.WorkflowTypes = T.UntypedWorkflows>(opt
     },
   };
   return client;
+}
+
+/** A filter as the API's JSON takes it (the query of `GET /api/instances`, as arrays). */
+function filterBody(filters: T.BulkFilter) {
+  const time = (t: Date | string | number) => (t instanceof Date ? t.toISOString() : String(t));
+  const pairs = (given: Record<string, string> | string[] | undefined) => (Array.isArray(given) ? given : Object.entries(given ?? {}).map(([key, value]) => `${key}:${value}`));
+  return {
+    ...(filters.workflow && { workflow: filters.workflow }),
+    status: [filters.status ?? []].flat(),
+    tag: pairs(filters.tags),
+    attr: pairs(filters.attributes),
+    ...(filters.parent && { parent: filters.parent }),
+    ...(filters.createdAfter !== undefined && { createdAfter: time(filters.createdAfter) }),
+    ...(filters.createdBefore !== undefined && { createdBefore: time(filters.createdBefore) }),
+  };
 }
 
 export type CairnClient<W extends T.WorkflowTypes = T.UntypedWorkflows> = ReturnType<typeof createClient<W>>;

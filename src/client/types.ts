@@ -10,6 +10,7 @@ import type * as schemas from "../api/responses.js";
 import type * as scheduleSchemas from "../api/schedules.js";
 import type * as forkSchemas from "../api/fork.js";
 import type * as eventSchemas from "../events/schemas.js";
+import type * as bulkSchemas from "../api/bulk.js";
 
 export type { Status };
 export type { JournalDocument, JournalPage } from "../journal/format.js";
@@ -109,12 +110,22 @@ export interface ListFilters {
   status?: Status | Status[];
   /** `{ team: "design" }` or `["team:design"]`: every pair must match. */
   tags?: Record<string, string> | string[];
+  /** Search attributes, `{ orderId: "A-1" }` or `["orderId:A-1"]`: every pair must match. */
+  attributes?: Record<string, string> | string[];
   parent?: string;
   createdAfter?: Date | string | number;
   createdBefore?: Date | string | number;
   limit?: number;
   cursor?: string;
 }
+
+/** What a bulk action matches: the filters of `list`, without paging. */
+export type BulkFilter = Omit<ListFilters, "limit" | "cursor">;
+/** What a bulk action does to each instance. */
+export type BulkAction = z.input<typeof bulkSchemas.bulkAction>;
+export type BulkJob = z.output<typeof bulkSchemas.BulkJob>;
+export type BulkDryRun = z.output<typeof bulkSchemas.BulkDryRun>;
+export type BulkTargetPage = z.output<typeof bulkSchemas.BulkTargetPage>;
 
 /** What `fork` takes: the fork's id, the step to fork at (nothing copied when absent), a new input. */
 export type ForkOptions = z.input<typeof forkSchemas.forkBody>;

@@ -20,6 +20,8 @@ const DONE: Record<string, string> = {
   resume: "Resumed.",
   terminate: "Terminated.",
   restart: "Restarted.",
+  fork: "Forked: this is the new instance.",
+  resolve: "Step resolved: the instance goes on from there.",
 };
 
 const href = (id: string, rest = "") => `/instances/${encodeURIComponent(id)}${rest}`;
@@ -61,6 +63,11 @@ export async function instancePage(c: DashboardContext) {
               {k}:{v}
             </span>
           ))}
+          {Object.entries(instance.attributes ?? {}).map(([k, v]) => (
+            <a class="tag" href={`/?attr=${encodeURIComponent(`${k}:${v}`)}`} title="search attribute">
+              {k}={v}
+            </a>
+          ))}
         </p>
         {live ? (
           <p class="refresh" data-live>
@@ -91,6 +98,15 @@ export async function instancePage(c: DashboardContext) {
               <dt>Finished</dt>
               <dd>
                 <When iso={instance.completedAt} now={now} /> <span class="muted">(took {duration(Date.parse(instance.completedAt) - Date.parse(instance.createdAt))})</span>
+              </dd>
+            </>
+          ) : null}
+          {instance.forkedFrom ? (
+            <>
+              <dt>Forked from</dt>
+              <dd>
+                <a href={href(instance.forkedFrom.id)}>{instance.forkedFrom.id}</a>
+                {instance.forkedFrom.step ? <span class="muted"> before step “{instance.forkedFrom.step.name}” #{instance.forkedFrom.step.count}</span> : null}
               </dd>
             </>
           ) : null}
@@ -170,6 +186,9 @@ function Actions({ instance, readOnly }: { instance: Instance; readOnly: boolean
           Terminate
         </a>
       ) : null}
+      <a class="button secondary" href={href(id, "/fork")}>
+        Fork
+      </a>
       <a class="button danger" href={href(id, "/delete")}>
         Delete
       </a>
@@ -234,7 +253,12 @@ function Step({ step, instance, now, readOnly }: { step: StepView; instance: Ins
           <code>GET /api/instances/{instance.id}/steps/{step.truncated.seq}</code>
         </div>
       ) : null}
-      {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" ? (
+      {!readOnly && step.kind === "do" && ((step.status === "failed" && instance.status === "failed") || step.status === "retrying") ? (
+        <a class="muted" style="font-size: 13px; margin-right: 12px" href={href(instance.id, `/resolve?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
+          Resolve: give its output
+        </a>
+      ) : null}
+      {!readOnly && canApply("restart", instance.status) && step.kind !== "patch" && step.kind !== "rollback" && step.kind !== "attributes" ? (
         <a class="muted" style="font-size: 13px" href={href(instance.id, `/restart?step=${encodeURIComponent(step.name)}&count=${step.count}`)}>
           Restart from this step
         </a>

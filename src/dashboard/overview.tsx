@@ -9,7 +9,7 @@ import { StatusBadge, When, waitText } from "./format.js";
 import { Notice, Page } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
-const FILTERS = ["workflow", "status", "tag", "parent", "createdAfter", "createdBefore", "limit"] as const;
+const FILTERS = ["workflow", "status", "tag", "attr", "parent", "createdAfter", "createdBefore", "limit"] as const;
 
 /** The page's query, minus empty fields (an empty form field means no filter). */
 function readQuery(url: URL): URLSearchParams {
@@ -23,13 +23,19 @@ const utc = (value: string) => (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(value
 
 function toFilters(query: URLSearchParams): ListFilters {
   const get = (key: string) => query.get(key) ?? undefined;
-  const filters: ListFilters = { status: query.getAll("status") as Status[], tags: query.getAll("tag"), limit: Number(get("limit") ?? 25) };
+  const filters: ListFilters = { status: query.getAll("status") as Status[], tags: query.getAll("tag"), attributes: query.getAll("attr"), limit: Number(get("limit") ?? 25) };
   if (get("workflow")) filters.workflow = get("workflow")!;
   if (get("parent")) filters.parent = get("parent")!;
   if (get("createdAfter")) filters.createdAfter = utc(get("createdAfter")!);
   if (get("createdBefore")) filters.createdBefore = utc(get("createdBefore")!);
   if (get("cursor")) filters.cursor = get("cursor")!;
   return filters;
+}
+
+/** The bulk action page for the list's filters (paging left out). */
+function bulkHref(query: URLSearchParams): string {
+  const filters = new URLSearchParams([...query].filter(([key]) => key !== "cursor" && key !== "limit"));
+  return `/bulk?${filters}`;
 }
 
 const withQuery = (query: URLSearchParams, changes: Record<string, string | null>) => {
@@ -79,6 +85,13 @@ export async function overviewPage(c: DashboardContext) {
         ) : (
           <>
             <InstanceTable instances={page.instances} now={now} />
+            {c.get("access") === "full" && page.instances.length > 0 ? (
+              <p>
+                <a class="button secondary" href={bulkHref(query)}>
+                  Act on all {filtered ? "matching" : ""} instances…
+                </a>
+              </p>
+            ) : null}
             <div class="pager">
               {query.has("cursor") ? <a href={withQuery(query, { cursor: null })}>← First page</a> : <span />}
               {page.nextCursor ? <a href={withQuery(query, { cursor: page.nextCursor })}>Next page →</a> : <span />}
@@ -137,6 +150,7 @@ function Counts({ stats, names }: { stats: Stats; names: string[] }) {
 function Filters({ query, names }: { query: URLSearchParams; names: string[] }) {
   const statuses = query.getAll("status");
   const tags = query.getAll("tag");
+  const attrs = query.getAll("attr");
   return (
     <form class="filters" method="get" action="/">
       <div>
@@ -155,6 +169,13 @@ function Filters({ query, names }: { query: URLSearchParams; names: string[] }) 
         <input id="f-tag" name="tag" type="text" placeholder="team:design" value={tags[0] ?? ""} />
         {tags.slice(1).map((tag) => (
           <input type="hidden" name="tag" value={tag} />
+        ))}
+      </div>
+      <div>
+        <label for="f-attr">Attribute (key:value)</label>
+        <input id="f-attr" name="attr" type="text" placeholder="orderId:A-1" value={attrs[0] ?? ""} />
+        {attrs.slice(1).map((attr) => (
+          <input type="hidden" name="attr" value={attr} />
         ))}
       </div>
       <div>

@@ -17,11 +17,13 @@ import { createClient, type CairnClient } from "../client/index.js";
 import type { Env } from "../env.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { actionForm, performAction, isAction } from "./actions.js";
+import { bulkForm, bulkProgress, cancelBulk, startBulk } from "./bulk.js";
 import { instancePage } from "./instance.js";
 import { instanceEvents } from "./live.js";
 import { journalDownload } from "./journal.js";
 import { Notice, Page } from "./layout.js";
 import { LoginPage } from "./login.js";
+import { forkForm, performFork, performResolve, resolveForm } from "./operate.js";
 import { overviewPage } from "./overview.js";
 import { isScheduleAction, performScheduleAction, scheduleActionForm, schedulesPage } from "./schedules.js";
 import { endSession, sessionAccess, startSession } from "./session.js";
@@ -30,7 +32,7 @@ export type AppFetch = (request: Request, env: Env, ctx?: ExecutionContext) => R
 export type DashboardEnv = { Bindings: Env; Variables: { access: Access; cairn: CairnClient; workflows: WorkflowRegistry } };
 export type DashboardContext = Context<DashboardEnv>;
 
-const PATHS = ["/", "/login", "/logout", "/instances/*", "/schedules", "/schedules/*"];
+const PATHS = ["/", "/login", "/logout", "/instances/*", "/schedules", "/schedules/*", "/bulk", "/bulk/*"];
 
 /**
  * Where to go after signing in: only a path on this site. It starts with one "/" and
@@ -126,8 +128,16 @@ export function dashboardRoutes(workflows: WorkflowRegistry, appFetch: AppFetch)
   ui.get("/instances/:id", signedIn, instancePage);
   ui.get("/instances/:id/journal", signedIn, journalDownload);
   ui.get("/instances/:id/subscribe", signedIn, instanceEvents);
+  ui.get("/instances/:id/fork", signedIn, forkForm);
+  ui.post("/instances/:id/fork", signedIn, performFork);
+  ui.get("/instances/:id/resolve", signedIn, resolveForm);
+  ui.post("/instances/:id/resolve", signedIn, performResolve);
   ui.get("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? actionForm(c) : next()));
   ui.post("/instances/:id/:action", signedIn, async (c, next) => (isAction(c.req.param("action")) ? performAction(c) : next()));
+  ui.get("/bulk", signedIn, bulkForm);
+  ui.post("/bulk", signedIn, startBulk);
+  ui.get("/bulk/:id", signedIn, bulkProgress);
+  ui.post("/bulk/:id/cancel", signedIn, cancelBulk);
   ui.get("/schedules", signedIn, schedulesPage);
   ui.get("/schedules/:id/:action", signedIn, async (c, next) => (isScheduleAction(c.req.param("action")) ? scheduleActionForm(c) : next()));
   ui.post("/schedules/:id/:action", signedIn, async (c, next) => (isScheduleAction(c.req.param("action")) ? performScheduleAction(c) : next()));

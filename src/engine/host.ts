@@ -70,6 +70,8 @@ export interface CorrelatedWait {
 /** What the host lends the engine: starting children, signing webhook URLs (its secret and public URL), and for tests, mocks. */
 export interface Services {
   startChild?(child: ChildStart): Promise<void>;
+  /** Indexes search attributes set by `step.setAttributes`, in the transaction that journals the call. */
+  setAttributes?(attributes: Record<string, string>): void;
   mintWebhook?(claims: { eventType: string; expiresAt: number; verifyWith?: string }): Promise<{ url: string; token: string }>;
   /**
    * Registers a correlated wait where incoming events find it, after its record is

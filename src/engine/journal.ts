@@ -9,7 +9,7 @@
 import type { ErrorRecord } from "./errors.js";
 import { matchesPayload, type EventMatch } from "./match.js";
 
-export const STEP_KINDS = ["do", "sleep", "event", "webhook", "patch", "child", "rollback"] as const;
+export const STEP_KINDS = ["do", "sleep", "event", "webhook", "patch", "child", "rollback", "attributes"] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /**

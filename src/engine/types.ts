@@ -203,6 +203,17 @@ export interface WorkflowStep {
    */
   patched(id: string): Promise<boolean>;
   /**
+   * Sets search attributes of this instance: what people will look it up by
+   * (`GET /api/instances?attr=orderId:A-1`, the bulk filter, the dashboard). Merged
+   * over the ones it has; journaled like a step, so a replay does not set them again.
+   * Values are strings, finite numbers or booleans (kept as text, at most 256
+   * characters); at most 20 attributes per instance.
+   *
+   * @example const order = await step.do("create order", () => shop.create(cart));
+   *   await step.setAttributes({ orderId: order.id, customer: cart.customerId });
+   */
+  setAttributes(attributes: Record<string, string | number | boolean | null | undefined>): Promise<void>;
+  /**
    * Starts another workflow as a child instance and resolves with its output once it
    * completes. A failed or terminated child fails this step with code CHILD_FAILED or
    * CHILD_TERMINATED; the child's own error is in the error's `detail`. Terminating
@@ -325,5 +336,14 @@ export interface WorkflowDefinition<Input = any, Output = any, Env = any> {
    * @example cancelOn: [{ event: "order.cancelled", match: { field: "data.orderId", equals: (input) => input.orderId }, rollback: true }]
    */
   cancelOn?: CancelOn<Input>[];
+  /**
+   * Search attributes taken from the input when an instance is created, e.g. to
+   * find an order's instances by its id. A function that throws or gives something
+   * other than a string, number or boolean leaves its attribute out. More can be set
+   * while the workflow runs with `step.setAttributes`.
+   *
+   * @example searchAttributes: { orderId: (input) => input.orderId, customer: (input) => input.customer.id }
+   */
+  searchAttributes?: Record<string, (input: Input) => string | number | boolean | null | undefined>;
   run(event: WorkflowEvent<Input>, step: WorkflowStep, ctx: RunContext<Env>): Promise<Output> | Output;
 }

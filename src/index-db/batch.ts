@@ -10,8 +10,9 @@
  * interleaved with direct pushes, and the index still ends at each instance's newest row.
  */
 import { getTableColumns, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { NEWER_THAN_STORED, type IndexDb } from "./queries.js";
-import { instances, instanceTags, type NewInstanceRow } from "./schema.js";
+import { instanceAttributes, instances, instanceTags, type NewInstanceRow } from "./schema.js";
 
 export type PushedRow = NewInstanceRow & { tags: string; version: number };
 
@@ -41,7 +42,8 @@ const fields = (n: number) => sql.raw(Array.from({ length: n }, (_, i) => `value
 export async function pushInstances(db: IndexDb, rows: readonly PushedRow[]): Promise<PushedRow[]> {
   const newest = newestPerInstance(rows);
   if (newest.length === 0) return newest;
-  const json = JSON.stringify(newest.map((row) => COLUMNS.map(([key]) => row[key] ?? null)));
+  // Rows pushed before instances had search attributes carry none: the column's default.
+  const json = JSON.stringify(newest.map((row) => COLUMNS.map(([key]) => row[key] ?? (key === "attributes" ? "{}" : null))));
   const upsert = db
     .insert(instances)
     .select(sql`SELECT ${fields(COLUMNS.length)} FROM json_each(${json}) WHERE true`)
@@ -49,20 +51,41 @@ export async function pushInstances(db: IndexDb, rows: readonly PushedRow[]): Pr
   const tags = newest.flatMap((row) =>
     Object.entries(JSON.parse(row.tags) as Record<string, string>).map(([key, value]) => [row.id, key, value, row.createdAt]),
   );
-  if (tags.length === 0) {
+  const attributes = newest.flatMap((row) =>
+    Object.entries(JSON.parse(row.attributes ?? "{}") as Record<string, string>).map(([key, value]) => [row.id, key, value, row.createdAt, row.version]),
+  );
+  const writes: BatchItem<"sqlite">[] = [];
+  // Tags never change within a life; a later life of the id brings its own.
+  if (tags.length > 0) {
+    writes.push(
+      db
+        .insert(instanceTags)
+        .select(sql`SELECT ${fields(4)} FROM json_each(${JSON.stringify(tags)}) WHERE true`)
+        .onConflictDoUpdate({
+          target: [instanceTags.instanceId, instanceTags.key],
+          set: { value: sql`excluded.value`, createdAt: sql`excluded.created_at` },
+          setWhere: sql`excluded.created_at > ${instanceTags.createdAt}`,
+        }),
+    );
+  }
+  // Search attributes change within a life: the newer version wins, as for the row.
+  if (attributes.length > 0) {
+    writes.push(
+      db
+        .insert(instanceAttributes)
+        .select(sql`SELECT ${fields(5)} FROM json_each(${JSON.stringify(attributes)}) WHERE true`)
+        .onConflictDoUpdate({
+          target: [instanceAttributes.instanceId, instanceAttributes.key],
+          set: { value: sql`excluded.value`, createdAt: sql`excluded.created_at`, version: sql`excluded.version` },
+          setWhere: sql`excluded.created_at > ${instanceAttributes.createdAt} OR (excluded.created_at = ${instanceAttributes.createdAt} AND excluded.version > ${instanceAttributes.version})`,
+        }),
+    );
+  }
+  if (writes.length === 0) {
     await upsert;
     return newest;
   }
-  // Tags never change within a life; a later life of the id brings its own.
-  const tagInsert = db
-    .insert(instanceTags)
-    .select(sql`SELECT ${fields(4)} FROM json_each(${JSON.stringify(tags)}) WHERE true`)
-    .onConflictDoUpdate({
-      target: [instanceTags.instanceId, instanceTags.key],
-      set: { value: sql`excluded.value`, createdAt: sql`excluded.created_at` },
-      setWhere: sql`excluded.created_at > ${instanceTags.createdAt}`,
-    });
-  await db.batch([upsert, tagInsert]);
+  await db.batch([upsert, ...writes]);
   return newest;
 }
 
@@ -76,6 +99,7 @@ export async function removeStale(db: IndexDb, rows: readonly Pick<PushedRow, "i
   const lives = sql`(SELECT ${fields(2)} FROM json_each(${json}))`;
   await db.batch([
     db.delete(instanceTags).where(sql`(${instanceTags.instanceId}, ${instanceTags.createdAt}) IN ${lives}`),
+    db.delete(instanceAttributes).where(sql`(${instanceAttributes.instanceId}, ${instanceAttributes.createdAt}) IN ${lives}`),
     db.delete(instances).where(sql`(${instances.id}, ${instances.createdAt}) IN ${lives}`),
   ]);
 }

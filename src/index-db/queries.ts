@@ -3,14 +3,15 @@
  * instance's Durable Object (its outbox); reads serve the list, search and stats API.
  */
 import { and, count, desc, eq, exists, getTableColumns, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import type { Status, WaitingFor } from "../engine/status.js";
-import { instanceTags, instances, revokedSessions, schedules, type InstanceRow, type NewInstanceRow } from "./schema.js";
+import { instanceAttributes, instanceTags, instances, revokedSessions, schedules, type InstanceRow, type NewInstanceRow } from "./schema.js";
 
 export type IndexDb = ReturnType<typeof indexDb>;
 
 export function indexDb(d1: D1Database) {
-  return drizzle(d1, { schema: { instances, instanceTags, schedules, revokedSessions } });
+  return drizzle(d1, { schema: { instances, instanceTags, instanceAttributes, schedules, revokedSessions } });
 }
 
 /**
@@ -24,10 +25,12 @@ export const NEWER_THAN_STORED = sql.raw(
 
 /**
  * Writes an instance's row. A row already at this version or later is left alone,
- * so a late or repeated push never moves a row backwards. Tags are written once.
+ * so a late or repeated push never moves a row backwards. Tags are written once;
+ * attributes whenever they are newer than the ones stored.
  */
-export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: string }): Promise<void> {
+export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: string; attributes?: string }): Promise<void> {
   const tags = Object.entries(JSON.parse(row.tags) as Record<string, string>);
+  const attributes = Object.entries(JSON.parse(row.attributes ?? "{}") as Record<string, string>);
   const upsert = db
     .insert(instances)
     .values(row)
@@ -39,6 +42,7 @@ export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: st
         parentId: sql`excluded.parent_id`,
         forkedFrom: sql`excluded.forked_from`,
         status: sql`excluded.status`,
+        attributes: sql`excluded.attributes`,
         errorCode: sql`excluded.error_code`,
         errorMessage: sql`excluded.error_message`,
         waitingFor: sql`excluded.waiting_for`,
@@ -49,29 +53,56 @@ export async function pushInstance(db: IndexDb, row: NewInstanceRow & { tags: st
       },
       setWhere: NEWER_THAN_STORED,
     });
-  if (tags.length === 0) {
+  const writes: BatchItem<"sqlite">[] = [];
+  if (tags.length > 0) {
+    const tagRows = tags.map(([key, value]) => ({ instanceId: row.id, key, value, createdAt: row.createdAt }));
+    writes.push(db.insert(instanceTags).values(tagRows).onConflictDoNothing());
+  }
+  if (attributes.length > 0) {
+    const attributeRows = attributes.map(([key, value]) => ({ instanceId: row.id, key, value, createdAt: row.createdAt, version: row.version! }));
+    writes.push(
+      db
+        .insert(instanceAttributes)
+        .values(attributeRows)
+        .onConflictDoUpdate({
+          target: [instanceAttributes.instanceId, instanceAttributes.key],
+          set: { value: sql`excluded.value`, version: sql`excluded.version` },
+          setWhere: sql`excluded.version > ${instanceAttributes.version}`,
+        }),
+    );
+  }
+  if (writes.length === 0) {
     await upsert;
     return;
   }
-  const tagRows = tags.map(([key, value]) => ({ instanceId: row.id, key, value, createdAt: row.createdAt }));
-  await db.batch([upsert, db.insert(instanceTags).values(tagRows).onConflictDoNothing()]);
+  await db.batch([upsert, ...writes]);
 }
 
-/** Removes an instance's row and tags. */
+/** Removes an instance's row, tags and attributes. */
 export async function removeInstance(db: IndexDb, id: string): Promise<void> {
-  await db.batch([db.delete(instanceTags).where(eq(instanceTags.instanceId, id)), db.delete(instances).where(eq(instances.id, id))]);
+  await db.batch([
+    db.delete(instanceTags).where(eq(instanceTags.instanceId, id)),
+    db.delete(instanceAttributes).where(eq(instanceAttributes.instanceId, id)),
+    db.delete(instances).where(eq(instances.id, id)),
+  ]);
 }
 
-export interface SearchFilters {
+/** What a search matches: the filters of `GET /api/instances` (and of a bulk action). */
+export interface SearchFilter {
   workflow?: string;
   statuses: Status[];
   /** Every pair must match. */
   tags: [key: string, value: string][];
+  /** Search attributes: every pair must match. */
+  attributes?: [key: string, value: string][];
   parent?: string;
   /** Epoch ms, inclusive. */
   createdAfter?: number;
   /** Epoch ms, exclusive. */
   createdBefore?: number;
+}
+
+export interface SearchFilters extends SearchFilter {
   limit: number;
   after?: Cursor;
 }
@@ -87,6 +118,7 @@ export interface InstanceListItem {
   workflow: string;
   status: Status;
   tags: Record<string, string>;
+  attributes?: Record<string, string>;
   error?: { code: string; message: string };
   waitingFor?: WaitingFor;
   parentId?: string;
@@ -96,8 +128,13 @@ export interface InstanceListItem {
   completedAt?: string;
 }
 
-/** Newest first, by (createdAt, id): pages neither repeat nor skip rows while new instances arrive. */
-export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ instances: InstanceListItem[]; next?: Cursor }> {
+/**
+ * The conditions of a filter, and the table whose (createdAt, id) the listing walks.
+ * With a tag or attribute filter, the first one's index drives the query in listing
+ * order (a rare value would otherwise mean scanning instances until enough match);
+ * the others are checked per row.
+ */
+function filterQuery(db: IndexDb, f: SearchFilter) {
   const where: SQL[] = [];
   if (f.workflow !== undefined) where.push(eq(instances.workflow, f.workflow));
   if (f.statuses.length === 1) where.push(eq(instances.status, f.statuses[0]!));
@@ -105,26 +142,34 @@ export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ 
   if (f.parent !== undefined) where.push(eq(instances.parentId, f.parent));
   if (f.createdAfter !== undefined) where.push(gte(instances.createdAt, f.createdAfter));
   if (f.createdBefore !== undefined) where.push(lt(instances.createdAt, f.createdBefore));
-  // With a tag filter, the first tag's index drives the query in listing order (a rare tag
-  // would otherwise mean scanning instances until enough match); other tags are checked per row.
-  const [driver, ...otherTags] = f.tags;
-  const order = driver ? { createdAt: instanceTags.createdAt, id: instanceTags.instanceId } : { createdAt: instances.createdAt, id: instances.id };
-  if (driver) where.push(eq(instanceTags.key, driver[0]), eq(instanceTags.value, driver[1]));
-  for (const [key, value] of otherTags) {
+  const pairs = [
+    ...f.tags.map(([key, value]) => ({ table: instanceTags, key, value })),
+    ...(f.attributes ?? []).map(([key, value]) => ({ table: instanceAttributes, key, value })),
+  ];
+  const [driver, ...others] = pairs;
+  if (driver) where.push(eq(driver.table.key, driver.key), eq(driver.table.value, driver.value));
+  for (const { table, key, value } of others) {
     where.push(
       exists(
         db
           .select({ one: sql`1` })
-          .from(instanceTags)
-          .where(and(eq(instanceTags.instanceId, instances.id), eq(instanceTags.key, key), eq(instanceTags.value, value))),
+          .from(table)
+          .where(and(eq(table.instanceId, instances.id), eq(table.key, key), eq(table.value, value))),
       ),
     );
   }
+  const order = driver ? { createdAt: driver.table.createdAt, id: driver.table.instanceId } : { createdAt: instances.createdAt, id: instances.id };
+  return { where, order, driver: driver?.table };
+}
+
+/** Newest first, by (createdAt, id): pages neither repeat nor skip rows while new instances arrive. */
+export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ instances: InstanceListItem[]; next?: Cursor }> {
+  const { where, order, driver } = filterQuery(db, f);
   if (f.after) {
     where.push(or(lt(order.createdAt, f.after.createdAt), and(eq(order.createdAt, f.after.createdAt), lt(order.id, f.after.id)))!);
   }
   const query = driver
-    ? db.select(getTableColumns(instances)).from(instanceTags).innerJoin(instances, eq(instances.id, instanceTags.instanceId))
+    ? db.select(getTableColumns(instances)).from(driver).innerJoin(instances, eq(instances.id, driver.instanceId))
     : db.select().from(instances);
   const rows = await query
     .where(and(...where))
@@ -136,6 +181,16 @@ export async function searchInstances(db: IndexDb, f: SearchFilters): Promise<{ 
     instances: page.map(toListItem),
     ...(rows.length > f.limit && last && { next: { createdAt: last.createdAt, id: last.id } }),
   };
+}
+
+/** How many instances the filter matches now. */
+export async function countInstances(db: IndexDb, f: SearchFilter): Promise<number> {
+  const { where, driver } = filterQuery(db, f);
+  const query = driver
+    ? db.select({ count: count() }).from(driver).innerJoin(instances, eq(instances.id, driver.instanceId))
+    : db.select({ count: count() }).from(instances);
+  const [row] = await query.where(and(...where));
+  return row?.count ?? 0;
 }
 
 /** Counts by workflow and status. */
@@ -162,6 +217,7 @@ function toListItem(row: InstanceRow): InstanceListItem {
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
+  if (row.attributes !== "{}") item.attributes = JSON.parse(row.attributes) as Record<string, string>;
   if (row.errorCode !== null) item.error = { code: row.errorCode, message: row.errorMessage ?? "" };
   if (row.waitingFor !== null) item.waitingFor = JSON.parse(row.waitingFor) as WaitingFor;
   if (row.parentId !== null) item.parentId = row.parentId;

@@ -16,6 +16,8 @@ export const instances = sqliteTable(
     status: text("status", { enum: STATUSES }).notNull(),
     /** The start tags as a JSON object; `instance_tags` has one row per tag for filtering. */
     tags: text("tags").notNull().default("{}"),
+    /** The search attributes as a JSON object; `instance_attributes` has one row per attribute for filtering. */
+    attributes: text("attributes").notNull().default("{}"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     /** JSON of `waitingFor` while the instance waits. */
@@ -50,6 +52,24 @@ export const instanceTags = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.instanceId, t.key] }), index("instance_tags_lookup").on(t.key, t.value, t.createdAt, t.instanceId)],
+);
+
+/**
+ * Search attributes, one row per instance and key. Unlike tags they change while the
+ * instance runs: each row carries the instance version that wrote it, and a write
+ * with a lower version leaves it alone.
+ */
+export const instanceAttributes = sqliteTable(
+  "instance_attributes",
+  {
+    instanceId: text("instance_id").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    /** The instance's createdAt, repeated so an attribute filter walks its own index in listing order. */
+    createdAt: integer("created_at").notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.key] }), index("instance_attributes_lookup").on(t.key, t.value, t.createdAt, t.instanceId)],
 );
 
 export type InstanceRow = typeof instances.$inferSelect;

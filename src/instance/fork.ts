@@ -7,6 +7,7 @@
  * Events the copied steps received come along, marked as theirs; the origin's
  * waiting events do not.
  */
+import { mergeAttributes, type Attributes } from "../lib/attributes.js";
 import type { AttemptRecord, InboxEvent, StepRecord } from "../engine/index.js";
 import type { SqlJournal } from "./journal.js";
 import type { ForkedFrom } from "./rpc.js";
@@ -75,5 +76,12 @@ export function writeFork(sql: Sql, journal: SqlJournal, forkedFrom: ForkedFrom,
     journal.addEvent(event);
     sql.run("UPDATE inbox SET consumed_by = ? WHERE id = ?", consumedBy, event.id);
   }
-  return sql.one<InstanceRow>("UPDATE instance SET forked_from = ? RETURNING *", JSON.stringify(forkedFrom))!;
+  // The attributes the copied steps set come along, as a replay will not set them again.
+  let attributes = JSON.parse(sql.one<{ attributes: string }>("SELECT attributes FROM instance")!.attributes) as Attributes;
+  for (const record of copy.records) {
+    if (record.kind === "attributes" && record.status === "completed" && record.result !== undefined) {
+      attributes = mergeAttributes(attributes, JSON.parse(record.result) as Attributes).attributes;
+    }
+  }
+  return sql.one<InstanceRow>("UPDATE instance SET forked_from = ?, attributes = ? RETURNING *", JSON.stringify(forkedFrom), JSON.stringify(attributes))!;
 }

@@ -19,6 +19,8 @@ import { workflows } from "../../workflows/index.js";
 import { CHILD_EVENT_PREFIX, type Cause, type OwnTimer } from "../engine/index.js";
 import { MAX_INBOX_BYTES, MAX_INBOX_EVENTS, STEPS_PAGE_SIZE, VIEW_ATTEMPTS_PER_STEP, VIEW_VALUE_MAX_BYTES } from "../lib/bounds.js";
 import type { Env } from "../env.js";
+import { declaredAttributes, type Attributes } from "../lib/attributes.js";
+import { MAX_ATTRIBUTES } from "../lib/bounds.js";
 import type { WorkflowDefinition, WorkflowRegistry } from "../workflow.js";
 import { AlarmClock } from "./alarm-clock.js";
 import { Driver } from "./driver.js";
@@ -28,6 +30,7 @@ import { SqlJournal } from "./journal.js";
 import { findResolvable, journalResolution, type ResolveRequest, type ResolveResult } from "./resolve.js";
 import type { IndexAck, IndexMessage } from "../index-db/queue.js";
 import { IndexPush } from "./index-push.js";
+import { rememberRequest, requestApplied } from "./requests.js";
 import { Outbox } from "./outbox.js";
 import { RowStore } from "./row.js";
 import type {
@@ -40,6 +43,7 @@ import type {
   InstanceView,
   LifecycleResult,
   ReadOptions,
+  OperatorRequest,
   RestartRequest,
   SendEventRequest,
   SendEventResult,
@@ -101,7 +105,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       observer: this.watchers,
       row: () => this.rows.get(),
       definition: (workflow) => this.definition(workflow),
-      services: (row) => servicesFor(this.env, this.registry(), row),
+      services: (row) => ({ ...servicesFor(this.env, this.registry(), row), setAttributes: (attributes) => this.setAttributes(attributes) }),
       apply: (cause) => void this.apply(cause).done,
     });
     this.index = new IndexPush({
@@ -190,9 +194,10 @@ export class WorkflowInstance extends DurableObject<Env> {
       if (raced) return raced;
     }
     let created: InstanceRow | undefined;
+    const attributes = this.declaredAttributes(request);
     const cause: Cause = request.debounceUntil === undefined ? { kind: "create" } : { kind: "create", debounceUntil: request.debounceUntil };
     const { done } = this.apply(cause, request.workflow, () => {
-      created = this.rows.insert(request, Date.now());
+      created = this.rows.insert(request, Date.now(), attributes);
       if (prepare) created = this.rows.replace(prepare(created, new SqlJournal(this.sql, { empty: true })));
       else this.driver.startEmpty();
     });
@@ -219,6 +224,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     if (!row) return null;
     const journal = this.driver.journal();
     let view = toInstanceView(row, journal.viewPage(pageOptions(options)));
+    if (row.attributes !== "{}") view.attributes = JSON.parse(row.attributes) as Attributes;
     const definition = this.definition(row.workflow);
     if (definition?.concurrency && row.slot === null && row.status === "queued") {
       const gate = gateName(definition, row);
@@ -310,12 +316,12 @@ export class WorkflowInstance extends DurableObject<Env> {
   }
 
   /** A running step finishes; nothing new starts and no timer fires until `resume`. */
-  async pause(): Promise<LifecycleResult> {
-    return this.act({ kind: "pause" });
+  async pause(request: OperatorRequest = {}): Promise<LifecycleResult> {
+    return this.act({ kind: "pause" }, request.requestId);
   }
 
-  async resume(): Promise<LifecycleResult> {
-    return this.act({ kind: "resume" });
+  async resume(request: OperatorRequest = {}): Promise<LifecycleResult> {
+    return this.act({ kind: "resume" }, request.requestId);
   }
 
   /**
@@ -323,12 +329,13 @@ export class WorkflowInstance extends DurableObject<Env> {
    * discarded, timers cleared, and its running children are terminated too. With
    * `rollback`, the rollbacks of its completed steps run first (then it ends terminated).
    */
-  async terminate(request: { rollback?: boolean } = {}): Promise<LifecycleResult> {
-    return this.act({ kind: "terminate", rollback: request.rollback === true });
+  async terminate(request: { rollback?: boolean } & OperatorRequest = {}): Promise<LifecycleResult> {
+    return this.act({ kind: "terminate", rollback: request.rollback === true }, request.requestId);
   }
 
   /** Runs the instance again from the beginning, or from a step on, keeping earlier results. */
-  async restart(request: RestartRequest = {}): Promise<LifecycleResult> {
+  async restart(request: RestartRequest & OperatorRequest = {}): Promise<LifecycleResult> {
+    if (request.requestId !== undefined && this.rows.get() && requestApplied(this.sql, request.requestId)) return this.repeated();
     let fromSeq = 0;
     if (request.fromStep && this.rows.get()) {
       const step = { name: request.fromStep.name, count: request.fromStep.count ?? 1 };
@@ -336,7 +343,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       if (found === undefined) return { ok: false, code: "STEP_NOT_FOUND", step };
       fromSeq = found;
     }
-    return this.act({ kind: "restart", fromSeq });
+    return this.act({ kind: "restart", fromSeq }, request.requestId);
   }
 
   /** Deletes the instance: its index row first (so nothing is left pointing at it), then its storage. */
@@ -419,6 +426,24 @@ export class WorkflowInstance extends DurableObject<Env> {
     return row !== undefined && !["completed", "failed", "terminated"].includes(row.status);
   }
 
+  // ---- search attributes -------------------------------------------------------------
+
+  /** The attributes the workflow declares from this input (lib/attributes.ts); one that cannot be had is left out. */
+  private declaredAttributes(request: CreateRequest): Attributes {
+    const declared = this.definition(request.workflow)?.searchAttributes;
+    if (!declared) return {};
+    const { attributes, problems } = declaredAttributes(declared, request.input === undefined ? undefined : JSON.parse(request.input));
+    for (const problem of problems) console.warn(`instance ${request.id}: search attribute left out: ${problem}`);
+    return attributes;
+  }
+
+  /** `step.setAttributes`, in the transaction that journals it: the row, its outbox record, then the push. */
+  private setAttributes(attributes: Attributes): void {
+    const dropped = this.rows.setAttributes(attributes, Date.now());
+    if (dropped.length > 0) console.warn(`instance ${this.rows.get()?.id}: at most ${MAX_ATTRIBUTES} search attributes; left out ${dropped.join(", ")}`);
+    this.index.soon();
+  }
+
   // ---- the alarm -------------------------------------------------------------------
 
   /**
@@ -478,15 +503,25 @@ export class WorkflowInstance extends DurableObject<Env> {
     return this.runner.apply(cause, workflow, during);
   }
 
-  /** Applies an operator's request and reports the status it led to, or why it was refused. */
-  private async act(cause: Cause): Promise<LifecycleResult> {
-    const { result, done } = this.apply(cause);
+  /**
+   * Applies an operator's request and reports the status it led to, or why it was
+   * refused. A `requestId` is remembered with the change (requests.ts): the same id
+   * again changes nothing and answers `duplicate`.
+   */
+  private async act(cause: Cause, requestId?: string): Promise<LifecycleResult> {
+    if (requestId !== undefined && this.rows.get() && requestApplied(this.sql, requestId)) return this.repeated();
+    const remember = requestId === undefined ? undefined : () => rememberRequest(this.sql, requestId, Date.now());
+    const { result, done } = this.apply(cause, undefined, remember);
     if (!result.ok) {
       if (result.code === "INVALID_TRANSITION" && result.status !== "absent") return { ok: false, code: "INVALID_TRANSITION", status: result.status };
       return { ok: false, code: "INSTANCE_NOT_FOUND" };
     }
     await done;
     return { ok: true, status: result.state.status === "absent" ? "terminated" : result.state.status };
+  }
+
+  private repeated(): LifecycleResult {
+    return { ok: true, status: this.rows.get()!.status, duplicate: true };
   }
 }
 

@@ -8,7 +8,7 @@ import type { NewInstanceRow } from "../index-db/schema.js";
 import type { Sql } from "./sql.js";
 import type { InstanceRow } from "./view.js";
 
-export type IndexRow = NewInstanceRow & { tags: string; version: number };
+export type IndexRow = NewInstanceRow & { tags: string; attributes?: string; version: number };
 
 export class Outbox {
   constructor(private readonly sql: Sql) {}
@@ -39,6 +39,7 @@ export function toIndexRow(row: InstanceRow): IndexRow {
     workflow: row.workflow,
     status: row.status,
     tags: row.tags,
+    attributes: row.attributes,
     errorCode: error?.code ?? null,
     errorMessage: error ? error.message.slice(0, 1_000) : null,
     waitingFor: row.waiting_for,

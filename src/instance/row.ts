@@ -6,6 +6,7 @@
  */
 import { ABSENT, type LifecycleState, type Step } from "../engine/index.js";
 import type { WaitingFor } from "../engine/index.js";
+import { mergeAttributes, type Attributes } from "../lib/attributes.js";
 import { retentionMs, type WorkflowDefinition } from "../workflow.js";
 import type { CreateRequest } from "./rpc.js";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "./schema.js";
@@ -41,13 +42,13 @@ export class RowStore {
   }
 
   /** Writes the schema and the row of a new instance, queued. Call inside a transaction. */
-  insert(request: CreateRequest, now: number): InstanceRow {
+  insert(request: CreateRequest, now: number, attributes: Attributes = {}): InstanceRow {
     migrate(this.sql, this.created ? SCHEMA_VERSION : 0);
     this.created = true;
     this.current = this.sql.one<InstanceRow>(
-      `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin, generation) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO instance (id, workflow, status, input, tags, created_at, updated_at, parent_id, origin, generation, attributes) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       request.id, request.workflow, request.input ?? null, JSON.stringify(request.tags), now, now, request.parentId ?? null, request.origin ?? null,
-      crypto.randomUUID(),
+      crypto.randomUUID(), JSON.stringify(attributes),
     )!;
     this.outbox.record(this.current);
     return this.current;
@@ -83,6 +84,19 @@ export class RowStore {
   /** Replaces the input of a debounced instance that has not started. Call inside a transaction. */
   setInput(input: string | null): void {
     this.update("input = ?", input);
+  }
+
+  /**
+   * Lays `changes` over the search attributes, and leaves the new index row in the
+   * outbox (a new version): call in the transaction that journals the change.
+   * Returns the keys left out for being past the bound.
+   */
+  setAttributes(changes: Attributes, now: number): string[] {
+    const row = this.get();
+    if (!row) return [];
+    const { attributes, dropped } = mergeAttributes(JSON.parse(row.attributes) as Attributes, changes);
+    this.outbox.record(this.update("attributes = ?, updated_at = ?, version = version + 1", JSON.stringify(attributes), now));
+    return dropped;
   }
 
   /** Forgets what is in memory: the next read comes from storage (after a fault, or once deleted). */

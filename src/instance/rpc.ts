@@ -55,8 +55,14 @@ export type SendEventResult =
   | { ok: false; code: "INBOX_FULL"; maxEvents: number; maxBytes: number }
   | { ok: false; code: "INSTANCE_FINISHED"; status: Status };
 
+/** What any operator's request may carry. */
+export interface OperatorRequest {
+  /** The sender's id for this request: the same id again is not applied twice (answers `duplicate`). */
+  requestId?: string;
+}
+
 export type LifecycleResult =
-  | { ok: true; status: Status }
+  | { ok: true; status: Status; duplicate?: boolean }
   | { ok: false; code: "INSTANCE_NOT_FOUND" }
   | { ok: false; code: "INVALID_TRANSITION"; status: Status }
   | { ok: false; code: "STEP_NOT_FOUND"; step: { name: string; count: number } };
@@ -126,6 +132,8 @@ export interface InstanceView {
   error?: ErrorRecord;
   waitingFor?: WaitingFor;
   tags: Record<string, string>;
+  /** Search attributes, when it has any: declared from the input, and set with `step.setAttributes`. */
+  attributes?: Record<string, string>;
   createdAt: string;
   updatedAt: string;
   completedAt?: string;

@@ -7,9 +7,9 @@
  * A new object skips the steps and runs CURRENT, the schema the migrations end at,
  * written out as one script: every ALTER TABLE makes SQLite rewrite and re-read its
  * schema, and that was half of what creating an instance cost. Tables that most
- * instances never use, `attempts` (failed attempts), `inbox` (events) and `blobs`
- * (the bytes of stream results), are left out of CURRENT and created by the journal
- * the first time it writes one
+ * instances never use, `attempts` (failed attempts), `inbox` (events), `blobs` (the
+ * bytes of stream results) and `requests` (operators' requests applied once), are
+ * left out of CURRENT and created the first time one is written
  * (ON_DEMAND); a missing one reads as empty. A test checks that CURRENT plus
  * ON_DEMAND and the migrations build the same tables, columns and indexes.
  *
@@ -118,6 +118,12 @@ const MIGRATIONS: readonly string[][] = [
        PRIMARY KEY (seq, part)
      )`,
   ],
+  [
+    // Search attributes (JSON object of strings): declared from the input, or set by the workflow.
+    `ALTER TABLE instance ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}'`,
+    // Operators' requests already applied (a bulk job's), so a repeat after a crash is not applied twice.
+    `CREATE TABLE requests (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -144,7 +150,8 @@ const CURRENT = [
      stopping TEXT,
      slot TEXT,
      forked_from TEXT,
-     generation TEXT
+     generation TEXT,
+     attributes TEXT NOT NULL DEFAULT '{}'
    )`,
   `CREATE TABLE steps (
      seq INTEGER PRIMARY KEY,
@@ -195,6 +202,7 @@ const ON_DEMAND = {
      bytes BLOB NOT NULL,
      PRIMARY KEY (seq, part)
    )`,
+  requests: `CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
 } as const;
 
 export type OnDemandTable = keyof typeof ON_DEMAND;

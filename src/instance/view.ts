@@ -27,6 +27,8 @@ export type InstanceRow = {
   forked_from: string | null;
   /** Made when the instance is created; its webhook tokens carry it (null for instances created before). */
   generation: string | null;
+  /** JSON object of the search attributes (declared from the input, and set by the workflow). */
+  attributes: string;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();

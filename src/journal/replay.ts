@@ -52,7 +52,7 @@ function frozenClock(now: number): Clock {
   return { now: () => now, setTimer: () => () => {}, yield: () => new Promise((resolve) => setTimeout(resolve, 0)) };
 }
 
-const STEP_METHODS = ["do", "sleep", "sleepUntil", "waitForEvent", "webhook", "patched", "child"] as const;
+const STEP_METHODS = ["do", "sleep", "sleepUntil", "waitForEvent", "webhook", "patched", "child", "setAttributes"] as const;
 
 /** The step API with each call watched: the first NON_DETERMINISTIC error it throws is kept. */
 function watched(step: WorkflowStep, seen: { divergence?: NonDeterministicError }): WorkflowStep {

@@ -81,3 +81,10 @@ export const MAX_EVENT_BUFFER_BYTES = MAX_INBOX_BYTES;
 export const EVENT_DEDUPE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 /** Correlation keys (`key`, `match.equals` as text) and match fields: at most this many characters. 422 `INVALID_INPUT`. */
 export const MAX_CORRELATION_KEY_LENGTH = 200;
+
+/** Search attributes of one instance (declared and set), and attribute filters in one search. 422 `INVALID_INPUT`; `INVALID_STEP` in `step.setAttributes`. */
+export const MAX_ATTRIBUTES = 20;
+export const MAX_ATTRIBUTE_VALUE_LENGTH = 256;
+
+/** Instances one bulk action works through, at most; a filter that matches more is refused. 422 `BULK_TOO_LARGE`. */
+export const MAX_BULK_INSTANCES = 100_000;

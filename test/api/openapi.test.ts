@@ -24,6 +24,14 @@ const BROWSER_PAGES = new Set([
   "GET /instances/{id}/subscribe",
   "GET /instances/{id}/{action}",
   "POST /instances/{id}/{action}",
+  "GET /instances/{id}/fork",
+  "POST /instances/{id}/fork",
+  "GET /instances/{id}/resolve",
+  "POST /instances/{id}/resolve",
+  "GET /bulk",
+  "POST /bulk",
+  "GET /bulk/{id}",
+  "POST /bulk/{id}/cancel",
   "GET /schedules",
   "GET /schedules/{id}/{action}",
   "POST /schedules/{id}/{action}",
@@ -94,6 +102,7 @@ suite("requests and answers", () => {
     await waitForStatus(done, "completed");
     const fresh = uniqueId("oas-start");
     const schedule = uniqueId("oas-schedule");
+    const bulkJob = uniqueId("oas-bulk");
     const approval = { request: "desk", amountCents: 5000, approver: "dana" };
 
     const cases: Case[] = [
@@ -136,6 +145,13 @@ suite("requests and answers", () => {
       { method: "GET", path: "/api/instances?limit=1", conforms: true, status: 200 },
       { method: "GET", path: "/api/instances?status=sleepy", conforms: false, status: 422 },
       { method: "GET", path: "/api/stats", conforms: true, status: 200 },
+      { method: "POST", path: "/api/bulk", json: { filter: { tag: ["suite:openapi"], attr: ["orderId:A-1"] }, action: { kind: "pause" }, dryRun: true }, conforms: true, status: 200 },
+      { method: "POST", path: "/api/bulk", json: { id: bulkJob, filter: { tag: [`none:${bulkJob}`] }, action: { kind: "event", type: "ping", payload: { n: 1 } } }, conforms: true, status: 202 },
+      { method: "POST", path: "/api/bulk", json: { filter: {}, action: { kind: "explode" } }, conforms: false, status: 422 },
+      { method: "GET", path: `/api/bulk/${bulkJob}`, conforms: true, status: 200 },
+      { method: "GET", path: "/api/bulk/never-started", conforms: true, status: 404 },
+      { method: "GET", path: `/api/bulk/${bulkJob}/instances?state=done&limit=5`, conforms: true, status: 200 },
+      { method: "POST", path: "/api/bulk/never-started/cancel", conforms: true, status: 404 },
       { method: "POST", path: `/api/instances/${failed}/events`, json: { type: "late" }, conforms: true, status: 409 },
       { method: "POST", path: `/api/instances/${waiting}/events`, json: { type: "a b" }, conforms: false, status: 422 },
       { method: "POST", path: `/api/instances/${waiting}/pause`, conforms: true, status: 200 },

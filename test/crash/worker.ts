@@ -5,7 +5,8 @@
  * ledger lives outside the instances' journals, so it sees what a journal might hide:
  * a step that ran again after its result was journaled.
  *
- * `GET /_crash/effects[?instance=<id>]` (no auth: local test runtime only) reads the ledger.
+ * `GET /_crash/effects[?instance=<id>]` (no auth: local test runtime only) reads the ledger;
+ * `GET /_crash/requests?instance=<id>` the operators' requests an instance applied.
  */
 import { DurableObject } from "cloudflare:workers";
 import { createApp } from "../../src/api/app.js";
@@ -14,11 +15,19 @@ import { registry, type WorkflowRegistry } from "../../src/workflow.js";
 import { workflows } from "../../workflows/index.js";
 import { crashWorkflows, type CrashEnv } from "./workflows.js";
 
+export { BulkJob } from "../../src/bulk/job.js";
+
 const all = registry(...Object.values(workflows), ...crashWorkflows);
 
 export class WorkflowInstance extends ProductInstance {
   protected override registry(): WorkflowRegistry {
     return all;
+  }
+
+  /** For the bulk crash test: the operators' requests this instance applied (src/instance/requests.ts). */
+  async appliedRequests(): Promise<string[]> {
+    const table = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'").toArray();
+    return table.length ? this.ctx.storage.sql.exec<{ id: string }>("SELECT id FROM requests ORDER BY at").toArray().map((r) => r.id) : [];
   }
 }
 
@@ -88,6 +97,11 @@ const app = createApp(all);
 export default {
   async fetch(request: Request, env: CrashEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === "/_crash/requests") {
+      const id = url.searchParams.get("instance") ?? "";
+      const instances = env.WORKFLOW_INSTANCE as unknown as DurableObjectNamespace<WorkflowInstance>;
+      return Response.json({ requests: await instances.get(instances.idFromName(id)).appliedRequests() });
+    }
     if (url.pathname === "/_crash/effects" || url.pathname === "/_crash/progress") {
       const ledger = env.EFFECT_LEDGER.get(env.EFFECT_LEDGER.idFromName("ledger"));
       if (url.pathname === "/_crash/progress") return Response.json(await ledger.progress());

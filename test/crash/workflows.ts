@@ -152,4 +152,14 @@ export const crashDoomed = defineWorkflow<Held & { base: number; napMs: number; 
   },
 });
 
-export const crashWorkflows = [crashChain, crashEvents, crashTimeout, crashDoomed];
+/** For the bulk crash test (bulk.mjs): one step, then a wait for an event that never comes. */
+export const crashIdle = defineWorkflow<{ n: number }, never, CrashEnv>({
+  name: "crash-idle",
+  async run(event, step) {
+    await step.do("begin", () => event.payload.n);
+    await step.waitForEvent("never", { type: "never", timeout: "7 days" });
+    throw new NonRetryableError("an event that is never sent came");
+  },
+});
+
+export const crashWorkflows = [crashChain, crashEvents, crashTimeout, crashDoomed, crashIdle];

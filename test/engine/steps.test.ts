@@ -3,7 +3,7 @@
  * result rules, parallel steps, and going on in memory after a wait.
  */
 import { describe, expect, it } from "vitest";
-import { backoffMs, resolvePolicy, toMs, type Outcome } from "../../src/engine/index.js";
+import { Execution, MemoryJournal, backoffMs, resolvePolicy, toMs, type Outcome } from "../../src/engine/index.js";
 import { NonRetryableError, defineWorkflow } from "../../src/workflow.js";
 import { ManualClock, runOnce } from "./harness.js";
 
@@ -315,5 +315,33 @@ describe("step.waitForEvent", () => {
       first.journal.addEvent({ id: `n${i}`, type: "note", payload: JSON.stringify(text), timestamp: i });
     }
     expect(output(await first.execution.advance())).toEqual(["one", "two", "three"]);
+  });
+});
+
+describe("step.setAttributes", () => {
+  const workflow = defineWorkflow<{ id: string }>({
+    name: "attributes",
+    async run(event, step) {
+      await step.setAttributes({ orderId: event.payload.id, total: 42, rush: true, gone: null });
+      const refused = await step.setAttributes({ "bad key": "x" }).then(() => "accepted", (error: { code: string }) => error.code);
+      await step.do("work", () => 1);
+      return refused;
+    },
+  });
+
+  it("journals the attributes as text and hands them to the host once; a replay hands nothing", async () => {
+    const given: Record<string, string>[] = [];
+    const journal = new MemoryJournal();
+    const input = { id: "i", createdAt: 0, input: JSON.stringify({ id: "A-1" }) };
+    const first = await new Execution(workflow, input, journal, new ManualClock(), {}, { setAttributes: (a) => void given.push(a) }).advance();
+    expect(output(first)).toBe("INVALID_STEP");
+    expect(given).toEqual([{ orderId: "A-1", total: "42", rush: "true" }]);
+    expect([...journal.records.values()].map((r) => [r.kind, r.name, r.status, r.result])).toEqual([
+      ["attributes", "attributes", "completed", '{"orderId":"A-1","total":"42","rush":"true"}'],
+      ["do", "work", "completed", "1"],
+    ]);
+    const replay = await new Execution(workflow, input, journal, new ManualClock(), {}, { setAttributes: (a) => void given.push(a) }).advance();
+    expect(output(replay)).toBe("INVALID_STEP");
+    expect(given).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { toMs } from "../durations.js";
 import { toTimestamp } from "../records.js";
 import type { StepConfig } from "../retry.js";
 import type { DoOptions, ReceivedEvent, StepContext, WorkflowStep } from "../types.js";
+import { attributesOp } from "./attributes.js";
 import { childOp } from "./child.js";
 import { doOp } from "./do.js";
 import { waitForEventOp } from "./event.js";
@@ -40,6 +41,7 @@ export function createStepTools(engine: Engine, perform: Perform): WorkflowStep 
       perform(() => waitForEventOp(name, options)) as Promise<ReceivedEvent<P>>,
     webhook: (name, options) => perform(() => webhookOp(name, options ?? {})),
     patched: (id) => perform(() => patchedOp(id)),
+    setAttributes: (attributes) => perform(() => attributesOp(attributes)),
     child: <O>(name: string, workflow: string | { name: string }, input?: unknown, options?: Parameters<WorkflowStep["child"]>[3]) =>
       perform(() => childOp(name, workflow, input, options ?? {})) as Promise<O>,
   };
