@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import { STATUSES, type Status } from "../engine/status.js";
-import type { Env } from "../env.js";
 import { indexDb, instanceStats, searchInstances, type Cursor, type SearchFilter } from "../index-db/queries.js";
 import { json, problems, route, type Api } from "./openapi.js";
 import { ApiError } from "./problem.js";

@@ -11,7 +11,7 @@ import { ID_PATTERN } from "../api/validate.js";
 import { startInstance, type StartEnv } from "../flow/start.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { bindingError } from "./errors.js";
-import { encode, instanceHandle, instanceStub, notFound, readView, type InstanceNamespace } from "./instance.js";
+import { encode, instanceHandle, notFound, readView } from "./instance.js";
 
 /** Cloudflare's limit on one `createBatch` or `deleteBatch` call. */
 export const MAX_BATCH = 100;

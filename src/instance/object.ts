@@ -16,21 +16,22 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { workflows } from "../../workflows/index.js";
-import { CHILD_EVENT_PREFIX, type Cause, type OwnTimer } from "../engine/index.js";
-import { MAX_INBOX_BYTES, MAX_INBOX_EVENTS, STEPS_PAGE_SIZE, VIEW_ATTEMPTS_PER_STEP, VIEW_VALUE_MAX_BYTES } from "../lib/bounds.js";
+import type { Cause } from "../engine/index.js";
 import type { Env } from "../env.js";
-import { declaredAttributes, type Attributes } from "../lib/attributes.js";
-import { MAX_ATTRIBUTES } from "../lib/bounds.js";
 import type { WorkflowDefinition, WorkflowRegistry } from "../workflow.js";
 import { AlarmClock } from "./alarm-clock.js";
 import { Driver } from "./driver.js";
-import { journalPage, type JournalPageResult } from "./export.js";
+import type { JournalPageResult } from "./export.js";
 import { exportUpTo, writeFork, type ForkCopy, type ForkExport } from "./fork.js";
 import { SqlJournal } from "./journal.js";
-import { findResolvable, journalResolution, type ResolveRequest, type ResolveResult } from "./resolve.js";
+import type { ResolveRequest, ResolveResult } from "./resolve.js";
+import { sendEvent } from "./inbox.js";
+import { act, debounce, remove, resolveStep, restart } from "./operate.js";
+import { checkDeployment, readJournalPage, readSteps, readStep, readView } from "./reading.js";
+import { summary, type Rooms } from "./rooms.js";
+import { declaredFor, setAttributes } from "./attributes.js";
 import type { IndexAck, IndexMessage } from "../index-db/queue.js";
 import { IndexPush } from "./index-push.js";
-import { rememberRequest, requestApplied } from "./requests.js";
 import { Outbox } from "./outbox.js";
 import { RowStore } from "./row.js";
 import type {
@@ -53,11 +54,10 @@ import type {
 import { registerCancels } from "./correlate.js";
 import { servicesFor } from "./services.js";
 import { Runner, type Applied } from "./runner.js";
-import { flowGates, gateName, type Gates } from "./slots.js";
+import { flowGates, type Gates } from "./slots.js";
 import { Sql } from "./sql.js";
-import { Timers } from "./timers.js";
-import { redactText, redactTokens } from "./redact.js";
-import { toInstanceView, toStepsPage, toStepView, type InstanceRow } from "./view.js";
+import { TIMER_CAUSES, Timers } from "./timers.js";
+import type { InstanceRow } from "./view.js";
 import { historyPage, Watch, type HistoryPage, type WatchHubStub } from "./watch.js";
 
 export { RECOVERY_LEASE_MS } from "../engine/index.js";
@@ -65,17 +65,6 @@ export { RECOVERY_LEASE_MS } from "../engine/index.js";
 /** After an alarm that failed, try again this much later, doubling up to the maximum. */
 const ALARM_ERROR_RETRY_MS = 100;
 const ALARM_ERROR_MAX_BACKOFF_MS = 60_000;
-
-/** The cause each of the object's own timers stands for when it falls due (`lease` wakes the alarm cause). */
-const TIMER_CAUSES: Record<Exclude<OwnTimer, "lease">, Cause> = {
-  retention: { kind: "retentionDue" },
-  outbox: { kind: "outboxDue" },
-  slot: { kind: "slotDue" },
-  parent: { kind: "parentDue" },
-  release: { kind: "releaseDue" },
-  registry: { kind: "registryDue" },
-  debounce: { kind: "debounceDue" },
-};
 
 export class WorkflowInstance extends DurableObject<Env> {
   readonly sql: Sql;
@@ -87,6 +76,7 @@ export class WorkflowInstance extends DurableObject<Env> {
   private readonly clock: AlarmClock;
   private readonly runner: Runner;
   private readonly watchers: Watch;
+  private readonly rooms: Rooms;
   private alarmFailures = 0;
   /** The alarm handler under way: the platform's alarm and the in-memory wake-up take turns. */
   private alarmRun?: Promise<void>;
@@ -105,7 +95,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       observer: this.watchers,
       row: () => this.rows.get(),
       definition: (workflow) => this.definition(workflow),
-      services: (row) => ({ ...servicesFor(this.env, this.registry(), row), setAttributes: (attributes) => this.setAttributes(attributes) }),
+      services: (row) => ({ ...servicesFor(this.env, this.registry(), row), setAttributes: (attributes) => setAttributes(this.rooms, attributes) }),
       apply: (cause) => void this.apply(cause).done,
     });
     this.index = new IndexPush({
@@ -131,6 +121,17 @@ export class WorkflowInstance extends DurableObject<Env> {
       watch: this.watchers,
       definition: (workflow) => this.definition(workflow),
     });
+    this.rooms = {
+      env,
+      sql: this.sql,
+      rows: this.rows,
+      driver: this.driver,
+      runner: this.runner,
+      index: this.index,
+      gates: this.gates(),
+      definition: (workflow) => this.definition(workflow),
+      apply: (cause, workflow, during) => this.apply(cause, workflow, during),
+    };
   }
 
   /** The hub that holds this instance's subscribers (src/watch/hub.ts). */
@@ -194,7 +195,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       if (raced) return raced;
     }
     let created: InstanceRow | undefined;
-    const attributes = this.declaredAttributes(request);
+    const attributes = declaredFor(this.rooms, request);
     const cause: Cause = request.debounceUntil === undefined ? { kind: "create" } : { kind: "create", debounceUntil: request.debounceUntil };
     const { done } = this.apply(cause, request.workflow, () => {
       created = this.rows.insert(request, Date.now(), attributes);
@@ -219,58 +220,25 @@ export class WorkflowInstance extends DurableObject<Env> {
    * read-only access, the webhook tokens it minted are redacted wherever they show.
    */
   async read(options: ReadOptions = {}): Promise<InstanceView | null> {
-    this.checkDeploymentNow();
-    const row = this.rows.get();
-    if (!row) return null;
-    const journal = this.driver.journal();
-    let view = toInstanceView(row, journal.viewPage(pageOptions(options)));
-    if (row.attributes !== "{}") view.attributes = JSON.parse(row.attributes) as Attributes;
-    const definition = this.definition(row.workflow);
-    if (definition?.concurrency && row.slot === null && row.status === "queued") {
-      const gate = gateName(definition, row);
-      if (gate.ok) {
-        const position = await this.gate(gate.gate).place(row.id).catch(() => undefined);
-        if (position !== undefined) view.queue = { position, key: gate.gate };
-      }
-    }
-    if (options.access === "readonly") view = redactTokens(view, journal.webhookTokens());
-    return view;
+    return readView(this.rooms, options);
   }
 
   /**
    * Whether this deployment registers the instance's workflow: an open instance whose
-   * workflow is missing says so (it waits for a deployment) at once, rather than when
-   * it next wakes. Asked by the Worker's sweep after a deploy, and by every read.
+   * workflow is missing says so at once. Asked by the Worker's sweep after a deploy.
    */
   async checkDeployment(): Promise<void> {
-    await this.checkDeploymentNow();
-  }
-
-  private checkDeploymentNow(): Promise<void> | undefined {
-    const row = this.rows.get();
-    if (!row || !["queued", "running", "waiting"].includes(row.status)) return undefined;
-    const waitsForDeployment = row.status === "waiting" && row.waiting_for?.includes('"kind":"deployment"') === true;
-    // Registered again: go on now rather than at the next look.
-    if (this.definition(row.workflow)) return waitsForDeployment ? this.apply({ kind: "registryDue" }).done : undefined;
-    return waitsForDeployment ? undefined : this.apply({ kind: "workflowMissing", workflow: row.workflow }).done;
+    await checkDeployment(this.rooms);
   }
 
   /** A page of the instance's steps, oldest first, going back from `before`. */
   async steps(options: ReadOptions = {}): Promise<StepsPage | null> {
-    if (!this.rows.get()) return null;
-    const journal = this.driver.journal();
-    const page = toStepsPage(journal.viewPage(pageOptions(options)));
-    return options.access === "readonly" ? redactTokens(page, journal.webhookTokens()) : page;
+    return readSteps(this.rooms, options);
   }
 
   /** One step, its result whole (a sensitive step's result stays out). */
   async step(seq: number, options: ReadOptions = {}): Promise<StepView | null> {
-    if (!this.rows.get()) return null;
-    const journal = this.driver.journal();
-    const record = journal.step(seq);
-    if (!record) return null;
-    const step = toStepView(record, journal.attempts().filter((a) => a.seq === seq));
-    return options.access === "readonly" ? redactTokens(step, journal.webhookTokens()) : step;
+    return readStep(this.rooms, seq, options);
   }
 
   /**
@@ -279,49 +247,16 @@ export class WorkflowInstance extends DurableObject<Env> {
    * a webhook delivery for another generation of this id is refused as not found.
    */
   async sendEvent(request: SendEventRequest): Promise<SendEventResult> {
-    const row = this.rows.get();
-    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    if (request.generation !== undefined && (request.generation ?? null) !== row.generation) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    const id = request.id ?? crypto.randomUUID();
-    const journal = this.driver.journal();
-    // A sender retrying an event it already delivered is told so, even after the instance finished.
-    if (request.id !== undefined && journal.hasEvent(request.id)) return { ok: true, id, duplicate: true };
-    const full = this.inboxFull(row.workflow, request);
-    let added = false;
-    const waitedFor = row.status !== "paused" && journal.isWaitingFor(request.type);
-    const { result, done } = this.apply({ kind: "event", waitedFor }, undefined, () => {
-      if (full) return;
-      added = journal.addEvent({ id, type: request.type, timestamp: Date.now(), ...(request.payload !== undefined && { payload: request.payload }) });
-    });
-    if (!result.ok) {
-      return result.code === "INSTANCE_FINISHED" && result.status !== "absent"
-        ? { ok: false, code: "INSTANCE_FINISHED", status: result.status }
-        : { ok: false, code: "INSTANCE_NOT_FOUND" };
-    }
-    if (full) return full;
-    await done;
-    return { ok: true, id, duplicate: !added };
-  }
-
-  /** The refusal of an event the inbox has no room for; a child's outcome always has room. */
-  private inboxFull(workflow: string, request: SendEventRequest): Extract<SendEventResult, { code: "INBOX_FULL" }> | undefined {
-    if (request.type.startsWith(CHILD_EVENT_PREFIX)) return undefined;
-    const bounds = this.definition(workflow)?.inbox;
-    const maxEvents = bounds?.maxEvents ?? MAX_INBOX_EVENTS;
-    const maxBytes = bounds?.maxBytes ?? MAX_INBOX_BYTES;
-    const usage = this.driver.journal().inboxUsage();
-    const bytes = request.payload === undefined ? 0 : utf8Length(request.payload);
-    if (usage.events + 1 <= maxEvents && usage.bytes + bytes <= maxBytes) return undefined;
-    return { ok: false, code: "INBOX_FULL", maxEvents, maxBytes };
+    return sendEvent(this.rooms, request);
   }
 
   /** A running step finishes; nothing new starts and no timer fires until `resume`. */
   async pause(request: OperatorRequest = {}): Promise<LifecycleResult> {
-    return this.act({ kind: "pause" }, request.requestId);
+    return act(this.rooms, { kind: "pause" }, request.requestId);
   }
 
   async resume(request: OperatorRequest = {}): Promise<LifecycleResult> {
-    return this.act({ kind: "resume" }, request.requestId);
+    return act(this.rooms, { kind: "resume" }, request.requestId);
   }
 
   /**
@@ -330,29 +265,17 @@ export class WorkflowInstance extends DurableObject<Env> {
    * `rollback`, the rollbacks of its completed steps run first (then it ends terminated).
    */
   async terminate(request: { rollback?: boolean } & OperatorRequest = {}): Promise<LifecycleResult> {
-    return this.act({ kind: "terminate", rollback: request.rollback === true }, request.requestId);
+    return act(this.rooms, { kind: "terminate", rollback: request.rollback === true }, request.requestId);
   }
 
   /** Runs the instance again from the beginning, or from a step on, keeping earlier results. */
   async restart(request: RestartRequest & OperatorRequest = {}): Promise<LifecycleResult> {
-    if (request.requestId !== undefined && this.rows.get() && requestApplied(this.sql, request.requestId)) return this.repeated();
-    let fromSeq = 0;
-    if (request.fromStep && this.rows.get()) {
-      const step = { name: request.fromStep.name, count: request.fromStep.count ?? 1 };
-      const found = this.driver.journal().findStep(step.name, step.count);
-      if (found === undefined) return { ok: false, code: "STEP_NOT_FOUND", step };
-      fromSeq = found;
-    }
-    return this.act({ kind: "restart", fromSeq }, request.requestId);
+    return restart(this.rooms, request);
   }
 
   /** Deletes the instance: its index row first (so nothing is left pointing at it), then its storage. */
   async delete(): Promise<DeleteResult> {
-    const { result, done } = this.apply({ kind: "delete" });
-    if (!result.ok) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    const purge = this.runner.purging;
-    await done;
-    return (await purge) ?? { ok: true };
+    return remove(this.rooms);
   }
 
   /**
@@ -374,11 +297,7 @@ export class WorkflowInstance extends DurableObject<Env> {
 
   /** One page of the instance's journal in the export format (export.ts). */
   async journalPage(cursor?: string, options: ReadOptions = {}): Promise<JournalPageResult> {
-    const row = this.rows.get();
-    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    const result = journalPage(this.sql, row, cursor, { workflowVersion: this.definition(row.workflow)?.version });
-    if (!result.ok || options.access !== "readonly") return result;
-    return { ...result, page: redactText(result.page, this.driver.journal().webhookTokens()) };
+    return readJournalPage(this.rooms, cursor, options);
   }
 
   /** For a fork of this instance: its journal before `fromStep` (fork.ts); the instance is untouched. */
@@ -397,22 +316,12 @@ export class WorkflowInstance extends DurableObject<Env> {
    * retry (resolve.ts), and lets the instance continue: the machine's `resolve` cause.
    */
   async resolveStep(request: ResolveRequest): Promise<ResolveResult> {
-    const row = this.rows.get();
-    if (!row) return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    const found = findResolvable(this.sql, row, request);
-    if (!found.ok) return found;
-    const { result, done } = this.apply({ kind: "resolve" }, undefined, () => journalResolution(this.sql, found.seq, request, Date.now()));
-    if (!result.ok) return { ok: false, code: "STEP_NOT_RESOLVABLE", message: `the instance is ${result.status}` };
-    await done;
-    return { ok: true, status: result.state.status === "absent" ? row.status : result.state.status, step: found.step };
+    return resolveStep(this.rooms, request);
   }
 
   /** A later start for this debounced instance's key: takes its input and starts at `until` instead (src/flow/debounce.ts). */
   async debounce(request: DebounceRequest): Promise<DebounceResult> {
-    const { result, done } = this.apply({ kind: "debounce", until: request.until }, undefined, () => this.rows.setInput(request.input ?? null));
-    if (!result.ok) return { ok: false, code: result.code === "INVALID_TRANSITION" ? "INVALID_TRANSITION" : "INSTANCE_NOT_FOUND" };
-    await done;
-    return { ok: true, instance: summary(this.rows.get()!) };
+    return debounce(this.rooms, request);
   }
 
   /** The gate told this instance a slot is free: ask it (acquiring is idempotent for a holder). */
@@ -424,24 +333,6 @@ export class WorkflowInstance extends DurableObject<Env> {
   async holdsSlot(): Promise<boolean> {
     const row = this.rows.get();
     return row !== undefined && !["completed", "failed", "terminated"].includes(row.status);
-  }
-
-  // ---- search attributes -------------------------------------------------------------
-
-  /** The attributes the workflow declares from this input (lib/attributes.ts); one that cannot be had is left out. */
-  private declaredAttributes(request: CreateRequest): Attributes {
-    const declared = this.definition(request.workflow)?.searchAttributes;
-    if (!declared) return {};
-    const { attributes, problems } = declaredAttributes(declared, request.input === undefined ? undefined : JSON.parse(request.input));
-    for (const problem of problems) console.warn(`instance ${request.id}: search attribute left out: ${problem}`);
-    return attributes;
-  }
-
-  /** `step.setAttributes`, in the transaction that journals it: the row, its outbox record, then the push. */
-  private setAttributes(attributes: Attributes): void {
-    const dropped = this.rows.setAttributes(attributes, Date.now());
-    if (dropped.length > 0) console.warn(`instance ${this.rows.get()?.id}: at most ${MAX_ATTRIBUTES} search attributes; left out ${dropped.join(", ")}`);
-    this.index.soon();
   }
 
   // ---- the alarm -------------------------------------------------------------------
@@ -502,49 +393,5 @@ export class WorkflowInstance extends DurableObject<Env> {
   private apply(cause: Cause, workflow?: string, during?: () => void): Applied {
     return this.runner.apply(cause, workflow, during);
   }
-
-  /**
-   * Applies an operator's request and reports the status it led to, or why it was
-   * refused. A `requestId` is remembered with the change (requests.ts): the same id
-   * again changes nothing and answers `duplicate`.
-   */
-  private async act(cause: Cause, requestId?: string): Promise<LifecycleResult> {
-    if (requestId !== undefined && this.rows.get() && requestApplied(this.sql, requestId)) return this.repeated();
-    const remember = requestId === undefined ? undefined : () => rememberRequest(this.sql, requestId, Date.now());
-    const { result, done } = this.apply(cause, undefined, remember);
-    if (!result.ok) {
-      if (result.code === "INVALID_TRANSITION" && result.status !== "absent") return { ok: false, code: "INVALID_TRANSITION", status: result.status };
-      return { ok: false, code: "INSTANCE_NOT_FOUND" };
-    }
-    await done;
-    return { ok: true, status: result.state.status === "absent" ? "terminated" : result.state.status };
-  }
-
-  private repeated(): LifecycleResult {
-    return { ok: true, status: this.rows.get()!.status, duplicate: true };
-  }
 }
 
-function summary(row: { id: string; workflow: string; status: string; created_at: number }) {
-  return { id: row.id, workflow: row.workflow, status: row.status as InstanceView["status"], createdAt: new Date(row.created_at).toISOString() };
-}
-
-/** Bytes of a string in UTF-8, without encoding it. */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-function pageOptions(options: ReadOptions) {
-  const limit = Math.min(Math.max(Math.trunc(options.limit ?? STEPS_PAGE_SIZE), 1), STEPS_PAGE_SIZE);
-  return { ...(options.before !== undefined && { before: options.before }), limit, maxValueBytes: VIEW_VALUE_MAX_BYTES, attemptsPerStep: VIEW_ATTEMPTS_PER_STEP };
-}

@@ -9,7 +9,7 @@
  * not run. The slot the instance keeps (`slot` in its row) is the concurrency
  * gate's name, or with a throttle alone the throttle's, which needs no release.
  */
-import { parseResult, type Cause } from "../engine/index.js";
+import type { Cause } from "../engine/index.js";
 import type { Env } from "../env.js";
 import { flowKey, objectName, parsedInput, priorityOf } from "../flow/controls.js";
 import type { ConcurrencyGate } from "../flow/gate.js";

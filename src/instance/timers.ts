@@ -11,10 +11,21 @@
  * - `lease`: while an advance runs, the recovery lease: if the runtime dies, the alarm replays.
  * The object's one alarm is always set to the earliest row.
  */
-import type { OwnTimer, Step } from "../engine/index.js";
+import type { Cause, OwnTimer, Step } from "../engine/index.js";
 import type { Sql } from "./sql.js";
 
 export type { OwnTimer };
+
+/** The cause each of the object's own timers stands for when it falls due (`lease` wakes the alarm cause). */
+export const TIMER_CAUSES: Record<Exclude<OwnTimer, "lease">, Cause> = {
+  retention: { kind: "retentionDue" },
+  outbox: { kind: "outboxDue" },
+  slot: { kind: "slotDue" },
+  parent: { kind: "parentDue" },
+  release: { kind: "releaseDue" },
+  registry: { kind: "registryDue" },
+  debounce: { kind: "debounceDue" },
+};
 
 export class Timers {
   constructor(private readonly sql: Sql) {}
