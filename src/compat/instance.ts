@@ -11,6 +11,7 @@
 import { ACTIONS, type LifecycleAction, type Status } from "../engine/status.js";
 import type { Env } from "../env.js";
 import type { InstanceView, LifecycleResult } from "../instance/rpc.js";
+import { parseResult, serializeResult } from "../engine/serialize.js";
 import { readServerSentEvents } from "../lib/sse.js";
 import { isEventType } from "../watch/events.js";
 import { openSubscription } from "../watch/open.js";
@@ -45,8 +46,13 @@ export function toInstanceStatus(view: InstanceView): InstanceStatus {
   return status;
 }
 
-/** JSON text for the Durable Object; `undefined` stays absent. */
+/** Params as the engine keeps values (a `Date` stays a `Date`); `undefined` stays absent. */
 export function encode(value: unknown): string | undefined {
+  return value === undefined ? undefined : serializeResult(value, "the params", "params");
+}
+
+/** An event payload as JSON text: it is spliced into the event the workflow receives. */
+export function encodePayload(value: unknown): string | undefined {
   return value === undefined ? undefined : JSON.stringify(value);
 }
 
@@ -57,9 +63,10 @@ export function instanceHandle(env: InstanceNamespace, workflow: string, id: str
   return {
     id,
     async status() {
-      const view = await readView(env, id);
+      const [view, output] = await Promise.all([readView(env, id), instanceStub(env, id).outputText()]);
       if (!view || view.workflow !== workflow) throw notFound(workflow, id);
-      return toInstanceStatus(view);
+      // The output with its types (a Date stays a Date), as Cloudflare's status() gives it.
+      return { ...toInstanceStatus(view), ...(view.status === "completed" && output !== null && { output: parseResult(output) }) };
     },
     pause: () => lifecycle("pause", stub().pause()),
     resume: () => lifecycle("resume", stub().resume()),
@@ -70,7 +77,7 @@ export function instanceHandle(env: InstanceNamespace, workflow: string, id: str
       return lifecycle("restart", stub().restart(from ? { fromStep: { name: from.name, ...(from.count !== undefined && { count: from.count }) } } : {}));
     },
     async sendEvent({ type, payload }: { type: string; payload: unknown }) {
-      const encoded = encode(payload);
+      const encoded = encodePayload(payload);
       const result = await stub().sendEvent({ type, ...(encoded !== undefined && { payload: encoded }) });
       if (result.ok) return;
       if (result.code === "INSTANCE_NOT_FOUND") throw notFound(workflow, id);

@@ -223,12 +223,14 @@ export class WorkflowInstance extends DurableObject<Env> {
     return readView(this.rooms, options);
   }
 
-  /**
-   * Whether this deployment registers the instance's workflow: an open instance whose
-   * workflow is missing says so at once. Asked by the Worker's sweep after a deploy.
-   */
+  /** For the Worker's sweep after a deploy: an open instance whose workflow is missing says so at once. */
   async checkDeployment(): Promise<void> {
     await checkDeployment(this.rooms);
+  }
+
+  /** The output as the engine keeps it (typed values intact), for the Cloudflare binding's `status()`. */
+  async outputText(): Promise<string | null> {
+    return this.rows.get()?.output ?? null;
   }
 
   /** A page of the instance's steps, oldest first, going back from `before`. */

@@ -24,6 +24,22 @@ async function settle(instance: WorkflowInstance, wanted: InstanceStatus["status
   return status;
 }
 
+describe("values JSON cannot hold", () => {
+  it("keeps a Date in the params and a Date, Map and BigInt in status().output", async () => {
+    const ledger = workflowBinding<{ since: Date }>(env, classes, "cf-ledger");
+    const since = new Date(Date.UTC(2026, 10, 1));
+    const instance = await ledger.create({ id: uniqueId("bind-typed"), params: { since } });
+    const status = await settle(instance, ["complete", "errored"]);
+    expect(status.status).toBe("complete");
+    const output = status.output as { since: Date; closedAt: Date; totals: Map<string, bigint> };
+    expect(output.since).toBeInstanceOf(Date);
+    expect(output.since.getTime()).toBe(since.getTime());
+    expect(output.closedAt.toISOString()).toBe("2026-11-02T00:00:00.000Z");
+    expect(output.totals).toBeInstanceOf(Map);
+    expect(output.totals.get("eur")).toBe(2n ** 60n);
+  });
+});
+
 describe("Workflow.create and get", () => {
   it("creates an instance that the index lists like one started over HTTP", async () => {
     const instance = await reminders.create({ id: uniqueId("bind-indexed"), params: { note: "stretch" } });

@@ -124,6 +124,14 @@ export class ReminderWorkflow extends WorkflowEntrypoint<Env, { note: string }> 
   }
 }
 
+/** Params, step results and output that JSON cannot hold: a Date, a Map, a BigInt. */
+export class LedgerWorkflow extends WorkflowEntrypoint<Env, { since: Date }> {
+  async run(event: WorkflowEvent<{ since: Date }>, step: WorkflowStep) {
+    const totals = await step.do("total", async () => new Map([["eur", 2n ** 60n]]));
+    return { since: event.payload.since, closedAt: new Date(event.payload.since.getTime() + 86_400_000), totals };
+  }
+}
+
 /** The registration, as workflows/index.ts writes it: each class under its workflow name. */
 export const cloudflareWorkflows = {
   "cf-signup": SignupWorkflow,
@@ -131,4 +139,5 @@ export const cloudflareWorkflows = {
   "cf-payment": PaymentWorkflow,
   "cf-flaky-upstream": FlakyUpstreamWorkflow,
   "cf-reminder": ReminderWorkflow,
+  "cf-ledger": LedgerWorkflow,
 };
