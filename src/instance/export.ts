@@ -9,6 +9,7 @@
  * JSON values (input, output, results, payloads) are spliced in as the text the
  * journal holds, never parsed and written again.
  */
+import type { StepRow as JournalStepRow } from "./journal.js";
 import { JOURNAL_FORMAT, JOURNAL_VERSION } from "../journal/format.js";
 import { tableExists } from "./schema.js";
 import type { Sql } from "./sql.js";
@@ -25,22 +26,7 @@ export type JournalPageResult =
 /** Where a page starts: a step (`s:<seq>`) or an event (`e:<position>`). */
 export const CURSOR_PATTERN = /^([se]):(\d{1,15})$/;
 
-type StepRow = {
-  seq: number;
-  name: string;
-  count: number;
-  kind: string;
-  status: string;
-  attempts: number;
-  started_at: number;
-  attempt_started_at: number | null;
-  finished_at: number | null;
-  due_at: number | null;
-  event_type: string | null;
-  result: string | null;
-  error: string | null;
-  resolved_by: string | null;
-};
+type StepRow = Omit<JournalStepRow, "sensitive" | "resolved_by"> & { resolved_by: string | null };
 type AttemptRow = { seq: number; attempt: number; started_at: number; finished_at: number; error: string };
 type EventRow = { position: number; id: string; type: string; payload: string | null; received_at: number; consumed_by: number | null };
 

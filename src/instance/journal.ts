@@ -8,7 +8,8 @@ import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
 import type { JournalObserver } from "./watch.js";
 
-type StepRow = {
+/** A row of the `steps` table, as SQLite gives it. */
+export type StepRow = {
   seq: number;
   name: string;
   count: number;
@@ -23,6 +24,7 @@ type StepRow = {
   result: string | null;
   error: string | null;
   sensitive: number | null;
+  resolved_by?: string | null;
 };
 
 /** A page of the journal for a view (see `viewPage`). */
