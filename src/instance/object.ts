@@ -345,6 +345,7 @@ export class WorkflowInstance extends DurableObject<Env> {
    * instead, later each time, so the instance always gets another chance.
    */
   override async alarm(): Promise<void> {
+    this.clock.fired();
     while (this.alarmRun) await this.alarmRun;
     this.alarmRun = this.handleAlarm();
     try {
@@ -365,7 +366,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       // Start over from storage: whatever the failure left in memory is not trusted.
       if (!this.driver.isAdvancing) this.driver.drop();
       this.rows.forget();
-      await this.ctx.storage.setAlarm(Date.now() + delay);
+      await this.clock.setAlarm(Date.now() + delay);
     }
   }
 

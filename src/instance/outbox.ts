@@ -1,7 +1,8 @@
 /**
  * The index outbox: each status change of the instance leaves a row here, written
  * in the same storage transaction as the change, holding the D1 index row as it now
- * stands. Pushing the newest row and then dropping every row up to its version keeps
+ * stands (a newer row takes the place of one not pushed yet, so it holds one row at
+ * most). Pushing the newest row and then dropping every row up to its version keeps
  * the index converging on the object's state, however often a push fails.
  */
 import type { NewInstanceRow } from "../index-db/schema.js";
@@ -13,8 +14,14 @@ export type IndexRow = NewInstanceRow & { tags: string; attributes?: string; ver
 export class Outbox {
   constructor(private readonly sql: Sql) {}
 
+  /**
+   * Leaves the row in the outbox. Only the newest row is ever pushed, so one not pushed
+   * yet is overwritten in place (one row written, not one more row to delete later).
+   */
   record(row: InstanceRow): void {
-    this.sql.run("INSERT OR REPLACE INTO outbox (version, row) VALUES (?, ?)", row.version, JSON.stringify(toIndexRow(row)));
+    const indexRow = JSON.stringify(toIndexRow(row));
+    if (this.sql.run("UPDATE outbox SET version = ?, row = ? WHERE version = (SELECT MAX(version) FROM outbox) AND version < ?", row.version, indexRow, row.version) > 0) return;
+    this.sql.run("INSERT OR REPLACE INTO outbox (version, row) VALUES (?, ?)", row.version, indexRow);
   }
 
   newest(): IndexRow | undefined {

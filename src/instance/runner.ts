@@ -170,6 +170,7 @@ export class Runner {
     this.host.driver.abort("deleted");
     this.host.clock.cancel();
     const watched = this.host.watch.watched;
+    this.host.clock.forget();
     await storage.deleteAlarm();
     await storage.deleteAll();
     rows.forget({ deleted: true });

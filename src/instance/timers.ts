@@ -2,7 +2,7 @@
  * The instance's timers table: every future wake-up of the object, by key. Step
  * timers (`step:<seq>`) are written by the journal; the object's own are set and
  * cleared by the lifecycle machine (OWN_TIMERS in src/engine/lifecycle.ts):
- * - `outbox`: the index row must be pushed to D1 by then (set with each change, cleared on success);
+ * - `outbox`: the index row must be pushed to D1 by then (set with a change unless due sooner, cleared on success);
  * - `retention`: when a finished instance deletes itself;
  * - `parent`: a finished child must tell its parent (set when it finishes, cleared once told);
  * - `slot`: a queued instance asks its concurrency gate again (a missed grant, an unreachable gate);
@@ -30,8 +30,23 @@ export const TIMER_CAUSES: Record<Exclude<OwnTimer, "lease">, Cause> = {
 export class Timers {
   constructor(private readonly sql: Sql) {}
 
+  /** Updates the row in place (a replace writes the row and its index twice over), and not at all when unchanged. */
   set(key: OwnTimer, dueAt: number): void {
-    this.sql.run("INSERT OR REPLACE INTO timers (key, due_at) VALUES (?, ?)", key, dueAt);
+    this.sql.run(
+      "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at",
+      key,
+      dueAt,
+    );
+  }
+
+  /** Sets the timer unless it is already due sooner, and not yet (one that fell due is set again). */
+  setNoLater(key: OwnTimer, dueAt: number, now = Date.now()): void {
+    this.sql.run(
+      "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at > excluded.due_at OR due_at <= ?",
+      key,
+      dueAt,
+      now,
+    );
   }
 
   clear(key: OwnTimer): void {
@@ -60,7 +75,12 @@ export class Timers {
     if (timers.clear.length > 0) {
       this.sql.run(`DELETE FROM timers WHERE key IN (${timers.clear.map(() => "?").join(", ")})`, ...timers.clear);
     }
-    for (const [key, at] of Object.entries(timers.set) as [OwnTimer, number][]) this.set(key, at);
+    for (const [key, at] of Object.entries(timers.set) as [OwnTimer, number][]) {
+      // The outbox timer only has to stand until the push lands: one already due sooner is kept
+      // (a change pushes at once; the timer is the fallback should that push not land).
+      if (key === "outbox") this.setNoLater(key, at);
+      else this.set(key, at);
+    }
   }
 
   /** Which of the object's own timers are due, earliest first. */
