@@ -79,7 +79,11 @@ export interface Engine {
   readonly rollbacks: Rollback[];
 }
 
-/** Gives each step call its position and count, and checks it against the journal. */
+/**
+ * Gives each step call its position and count, and checks it against the journal.
+ * It holds only the records of positions no call has reached yet: a replay's
+ * results are handed over once and then left to the call and the workflow.
+ */
 export class CallLog {
   private readonly counts = new Map<string, number>();
   private nextSeq = 0;
@@ -106,6 +110,8 @@ export class CallLog {
     this.counts.set(name, count);
     const seq = this.nextSeq++;
     const record = this.records.get(seq);
+    // Past its position the log never reads a record again: the call holds it, and a delivered result is not kept.
+    this.records.delete(seq);
     if (record && (record.name !== name || record.kind !== kind || record.count !== count)) {
       throw new NonDeterministicError(this.workflow, seq, `${record.kind} "${record.name}" (#${record.count})`, `${kind} "${name}" (#${count})`);
     }

@@ -50,6 +50,8 @@ export class Execution {
   /** A failure of the host's storage: the execution stops and `advance()` rejects, so the host can replay later. */
   private fault?: { error: unknown };
   private readonly engine: Engine;
+  /** Characters of step results handed to the workflow, replayed or new (see `resultChars`). */
+  private delivered = 0;
   readonly step: WorkflowStep;
   /** How many journal records this execution started from: 0 for a first run, else a replay. */
   readonly replayLength: number;
@@ -74,6 +76,25 @@ export class Execution {
   /** True once the workflow completed or failed; nothing is journaled after that. */
   get finished(): boolean {
     return this.final !== undefined;
+  }
+
+  /**
+   * Characters of the step results this execution handed to the workflow: the
+   * engine keeps none of them once delivered, but the workflow's code may, so a
+   * host can weigh what dropping the execution from memory would free.
+   */
+  get resultChars(): number {
+    return this.delivered;
+  }
+
+  /** True while nothing runs: no attempt under way, no step function, every call waiting or done. */
+  get idle(): boolean {
+    return !this.activity.busy && this.inFlight.size === 0;
+  }
+
+  /** The journal records the execution still holds: those of positions no call has reached yet. */
+  heldRecords(): StepRecord[] {
+    return [...this.log.records.values()];
   }
 
   /**
@@ -168,7 +189,10 @@ export class Execution {
       if (this.final) throw new InvalidStepError(`step "${op.name}" was called after workflow "${this.workflow.name}" had finished`);
       const { seq, count, record } = this.begin(op);
       // A replay of a finished step: its journaled ending, with nothing to set up.
-      if (record?.status === "completed") return Promise.resolve(op.decode(record));
+      if (record?.status === "completed") {
+        this.delivered += record.result?.length ?? 0;
+        return Promise.resolve(op.decode(record));
+      }
       if (record?.status === "failed") return Promise.reject(new JournaledError(record.error!));
       // While compensating, nothing the journal does not hold finished may start or go on (rollbacks aside).
       if (this.compensation && op.kind !== "rollback") return new Promise(() => {});
@@ -217,8 +241,9 @@ export class Execution {
     };
   }
 
+  /** Journals `record`; the execution keeps no copy (the call under way holds it until it ends). */
   private save(record: StepRecord): void {
-    this.log.records.set(record.seq, record);
+    if (record.status === "completed") this.delivered += record.result?.length ?? 0;
     this.write(() => this.store.save(record));
   }
 

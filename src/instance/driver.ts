@@ -7,6 +7,7 @@
  */
 import { Execution, TerminatedError, realClock, toErrorRecord, type Cause, type Outcome, type StopReason } from "../engine/index.js";
 import type { Services } from "../engine/index.js";
+import { IDLE_EXECUTION_MAX_RESULT_BYTES } from "../lib/bounds.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import { SqlJournal } from "./journal.js";
 import type { Sql } from "./sql.js";
@@ -99,6 +100,21 @@ export class Driver {
       this.again = false;
       this.drive();
     }
+    if (cause.kind === "suspended") this.keepOrForget(execution);
+  }
+
+  /**
+   * An execution that waits is kept in memory to save its replay, within a budget
+   * (src/lib/bounds.ts): one whose step results are large is dropped at once. Only
+   * memory is freed: the next wake-up replays from the journal, as after an
+   * eviction, and the instance's status does not change.
+   */
+  private keepOrForget(execution: Execution): void {
+    if (this.execution !== execution || this.advancing || !execution.idle || execution.finished) return;
+    if (execution.resultChars <= IDLE_EXECUTION_MAX_RESULT_BYTES) return;
+    this.drop();
+    // Nothing is under way, so nothing is journaled: its waits are forgotten, the journal keeps them.
+    execution.abort(new Error("dropped from memory while waiting; the next wake-up replays it"), { journal: false });
   }
 
   pause(): void {

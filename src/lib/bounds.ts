@@ -88,3 +88,14 @@ export const MAX_ATTRIBUTE_VALUE_LENGTH = 256;
 
 /** Instances one bulk action works through, at most; a filter that matches more is refused. 422 `BULK_TOO_LARGE`. */
 export const MAX_BULK_INSTANCES = 100_000;
+
+/**
+ * Memory, not a door: an execution is kept in memory between wake-ups (it saves a
+ * replay), but one that waits with nothing running is dropped once the step results
+ * it handed to the workflow come to more than this (counted in characters). The
+ * engine itself keeps no delivered result; the workflow's variables may, and
+ * dropping the execution frees them. The next wake-up replays from the journal; the
+ * instance's status does not change. A small execution stays until the platform
+ * evicts the idle object.
+ */
+export const IDLE_EXECUTION_MAX_RESULT_BYTES = 256 * KiB;

@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
-import { crash, evict, expireTimers, read, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+import { api, crash, evict, expireTimers, read, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
 
 suite("WorkflowInstance", () => {
   it("survives eviction mid-workflow: completed steps are not run again", async () => {
@@ -201,5 +201,29 @@ suite("WorkflowInstance", () => {
     expect(effects(`${id}/replacement`)).toBe(0);
     expect(effects(`${id}/second`)).toBe(0);
     expect(effects(`${id}/first`)).toBe(1);
+  });
+
+  it("drops a waiting execution whose results are over the memory budget; the next wake-up replays it", async () => {
+    const inMemory = (id: string) => runInDurableObject(stubFor(id), (instance: WorkflowInstance) => (instance as unknown as { driver: { inMemory: boolean } }).driver.inMemory);
+    const large = uniqueId("budget-large");
+    const small = uniqueId("budget-small");
+    // Two results of 200,000 characters: over IDLE_EXECUTION_MAX_RESULT_BYTES (256 KiB) together.
+    await start("test-large-then-wait", { id: large, input: { count: 2, bytes: 200_000 } });
+    await start("test-large-then-wait", { id: small, input: { count: 2, bytes: 100 } });
+    await waitForStatus(large, "waiting");
+    await waitForStatus(small, "waiting");
+    expect(await inMemory(large)).toBe(false);
+    expect(await inMemory(small)).toBe(true);
+    expect((await read(large)).status).toBe("waiting");
+
+    for (const id of [large, small]) {
+      const res = await api(`/api/instances/${id}/events`, { method: "POST", json: { type: "go", payload: "now" } });
+      expect(res.status).toBe(202);
+    }
+    expect((await waitForStatus(large, "completed")).output).toEqual({ lengths: [200_000, 200_000], heads: ["0:", "1:"], go: "now" });
+    expect((await waitForStatus(small, "completed")).output).toEqual({ lengths: [100, 100], heads: ["0:", "1:"], go: "now" });
+    // The dropped one ran from the top again (a replay); the one kept in memory went on where it waited.
+    expect(effects(`${large}/top`)).toBe(2);
+    expect(effects(`${small}/top`)).toBe(1);
   });
 });
