@@ -53,6 +53,8 @@ const TIMED: ReadonlySet<StepStatus> = new Set(["retrying", "sleeping", "waiting
 // costs mostly per call and per bound value, and these two are most of the journal.
 const START_ATTEMPT = `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at)
   VALUES (?, ?, ?, 'do', 'running', ?, ?, ?)`;
+// A step's timer updated in place: a replace would delete and insert, writing the due_at index twice.
+const SET_STEP_TIMER = "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at";
 const COMPLETE_ATTEMPT = "UPDATE steps SET status = 'completed', result = ?, finished_at = ? WHERE seq = ?";
 
 export class SqlJournal implements JournalStore {
@@ -117,7 +119,7 @@ export class SqlJournal implements JournalStore {
       r.result ?? null, r.error ? JSON.stringify(r.error) : null, r.sensitive ? 1 : null,
     );
     if (r.dueAt !== undefined && TIMED.has(r.status)) {
-      this.sql.run("INSERT OR REPLACE INTO timers (key, due_at) VALUES (?, ?)", `step:${r.seq}`, r.dueAt);
+      this.sql.run(SET_STEP_TIMER, `step:${r.seq}`, r.dueAt);
       this.timed.add(r.seq);
     } else if (this.timed.delete(r.seq)) {
       this.sql.run("DELETE FROM timers WHERE key = ?", `step:${r.seq}`);
