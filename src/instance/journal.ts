@@ -6,6 +6,7 @@
 import { CHILD_EVENT_PREFIX, matchesPayload, type AttemptRecord, type ErrorRecord, type EventMatch, type InboxEvent, type JournalStore, type StepKind, type StepRecord, type StepStatus } from "../engine/index.js";
 import { createOnDemand, tableExists, type OnDemandTable } from "./schema.js";
 import type { Sql } from "./sql.js";
+import { SET_TIMER } from "./timers.js";
 import type { JournalObserver } from "./watch.js";
 
 /** A row of the `steps` table, as SQLite gives it. */
@@ -53,8 +54,6 @@ const TIMED: ReadonlySet<StepStatus> = new Set(["retrying", "sleeping", "waiting
 // costs mostly per call and per bound value, and these two are most of the journal.
 const START_ATTEMPT = `INSERT OR REPLACE INTO steps (seq, name, count, kind, status, attempts, started_at, attempt_started_at)
   VALUES (?, ?, ?, 'do', 'running', ?, ?, ?)`;
-// A step's timer updated in place: a replace would delete and insert, writing the due_at index twice.
-const SET_STEP_TIMER = "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at";
 const COMPLETE_ATTEMPT = "UPDATE steps SET status = 'completed', result = ?, finished_at = ? WHERE seq = ?";
 
 export class SqlJournal implements JournalStore {
@@ -119,7 +118,7 @@ export class SqlJournal implements JournalStore {
       r.result ?? null, r.error ? JSON.stringify(r.error) : null, r.sensitive ? 1 : null,
     );
     if (r.dueAt !== undefined && TIMED.has(r.status)) {
-      this.sql.run(SET_STEP_TIMER, `step:${r.seq}`, r.dueAt);
+      this.sql.run(SET_TIMER, `step:${r.seq}`, r.dueAt);
       this.timed.add(r.seq);
     } else if (this.timed.delete(r.seq)) {
       this.sql.run("DELETE FROM timers WHERE key = ?", `step:${r.seq}`);

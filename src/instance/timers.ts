@@ -27,16 +27,17 @@ export const TIMER_CAUSES: Record<Exclude<OwnTimer, "lease">, Cause> = {
   debounce: { kind: "debounceDue" },
 };
 
+/**
+ * Sets a timer row in place (a replace writes the row and its due_at index twice over),
+ * and not at all when unchanged: the object's own timers and the journal's step timers.
+ */
+export const SET_TIMER = "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at";
+
 export class Timers {
   constructor(private readonly sql: Sql) {}
 
-  /** Updates the row in place (a replace writes the row and its index twice over), and not at all when unchanged. */
   set(key: OwnTimer, dueAt: number): void {
-    this.sql.run(
-      "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at",
-      key,
-      dueAt,
-    );
+    this.sql.run(SET_TIMER, key, dueAt);
   }
 
   /** Sets the timer unless it is already due sooner, and not yet (one that fell due is set again). */

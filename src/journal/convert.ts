@@ -8,7 +8,7 @@
 import type { ErrorRecord } from "../engine/errors.js";
 import type { InstanceInput, Outcome } from "../engine/host.js";
 import { MemoryJournal, type AttemptRecord, type InboxEvent, type StepRecord } from "../engine/journal.js";
-import { JOURNAL_FORMAT, JOURNAL_VERSION, type JournalDocument } from "./format.js";
+import { JOURNAL_FORMAT, JOURNAL_VERSION, stepEntry, type JournalDocument } from "./format.js";
 
 const ms = (time: string) => Date.parse(time);
 const iso = (time: number) => new Date(time).toISOString();
@@ -93,21 +93,7 @@ export function toJournalDocument(source: {
     },
     steps: [...source.records]
       .sort((a, b) => a.seq - b.seq)
-      .map((r) => ({
-        seq: r.seq,
-        kind: r.kind,
-        name: r.name,
-        count: r.count,
-        status: r.status,
-        attempts: r.attempts,
-        startedAt: iso(r.startedAt),
-        ...(r.attemptStartedAt !== undefined && { attemptStartedAt: iso(r.attemptStartedAt) }),
-        ...(r.finishedAt !== undefined && { finishedAt: iso(r.finishedAt) }),
-        ...(r.dueAt !== undefined && { dueAt: iso(r.dueAt) }),
-        ...(r.eventType !== undefined && { eventType: r.eventType }),
-        ...(r.result !== undefined && { result: JSON.parse(r.result) as unknown }),
-        ...(r.error !== undefined && { error: r.error }),
-      })),
+      .map((r) => stepEntry(r, r.result === undefined ? {} : { value: JSON.parse(r.result) as unknown })),
     attempts: source.attempts.map((a) => ({ ...a, startedAt: iso(a.startedAt), finishedAt: iso(a.finishedAt) })),
     events: source.inbox.map((e) => ({
       id: e.id,

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { ErrorRecord, Status, WaitingFor } from "../api/responses.js";
-import { STEP_KINDS, STEP_STATUSES } from "../engine/journal.js";
+import { STEP_KINDS, STEP_STATUSES, type StepRecord } from "../engine/journal.js";
 
 export const JOURNAL_FORMAT = "cairn.journal";
 export const JOURNAL_VERSION = 1;
@@ -161,24 +161,8 @@ function fromPlainJournal(plain: PlainJournal): JournalDocument {
       createdAt: iso(PLAIN_START),
       updatedAt: iso(PLAIN_START),
     },
-    steps: plain.records.map((r) => {
-      const result = parsed(r.result);
-      return {
-        seq: r.seq,
-        kind: r.kind,
-        name: r.name,
-        count: r.count,
-        status: r.status,
-        attempts: r.attempts,
-        startedAt: iso(r.startedAt),
-        ...(r.attemptStartedAt !== undefined && { attemptStartedAt: iso(r.attemptStartedAt) }),
-        ...(r.finishedAt !== undefined && { finishedAt: iso(r.finishedAt) }),
-        ...(r.dueAt !== undefined && { dueAt: iso(r.dueAt) }),
-        ...(r.eventType !== undefined && { eventType: r.eventType }),
-        ...("value" in result && { result: result.value }),
-        ...(r.error !== undefined && { error: r.error }),
-      };
-    }),
+    // A plain golden journal's kinds and statuses are the engine's; the document is validated when read.
+    steps: plain.records.map((r) => stepEntry(r as Omit<StepRecord, "result">, parsed(r.result))),
     attempts: (plain.attempts ?? []).map((a) => ({ ...a, startedAt: iso(a.startedAt), finishedAt: iso(a.finishedAt) })),
     events: (plain.inbox ?? []).map((e) => {
       const payload = parsed(e.payload);
@@ -192,4 +176,23 @@ function fromPlainJournal(plain: PlainJournal): JournalDocument {
     }),
   };
   return readJournal(document, `the plain journal of ${plain.workflow}`);
+}
+
+/** A journal record as the document's step, its result already read (`{}` when it has none). */
+export function stepEntry(r: Omit<StepRecord, "result">, result: { value?: unknown }): JournalDocument["steps"][number] {
+  return {
+    seq: r.seq,
+    kind: r.kind,
+    name: r.name,
+    count: r.count,
+    status: r.status,
+    attempts: r.attempts,
+    startedAt: iso(r.startedAt),
+    ...(r.attemptStartedAt !== undefined && { attemptStartedAt: iso(r.attemptStartedAt) }),
+    ...(r.finishedAt !== undefined && { finishedAt: iso(r.finishedAt) }),
+    ...(r.dueAt !== undefined && { dueAt: iso(r.dueAt) }),
+    ...(r.eventType !== undefined && { eventType: r.eventType }),
+    ...("value" in result && { result: result.value }),
+    ...(r.error !== undefined && { error: r.error }),
+  };
 }

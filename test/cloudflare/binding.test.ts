@@ -8,21 +8,11 @@ import { workflowBinding } from "../../src/cloudflare";
 import { registry } from "../../src/workflow.js";
 import { read, expireTimers, stubFor, uniqueId, waitForIndex } from "../helpers.js";
 import { cloudflareWorkflows } from "./workflows.js";
+import { settle } from "./settle.js";
 
 const classes = registry(cloudflareWorkflows);
 const reminders = workflowBinding<{ note: string }>(env, classes, "cf-reminder");
 const payments = workflowBinding<{ orderId: string; card: string; amount: number }>(env, classes, "cf-payment");
-
-async function settle(instance: WorkflowInstance, wanted: InstanceStatus["status"][], timeoutMs = 10_000): Promise<InstanceStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let status = await instance.status();
-  while (!wanted.includes(status.status)) {
-    if (Date.now() > deadline) throw new Error(`instance ${instance.id} is ${status.status}, not ${wanted.join("/")}, after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    status = await instance.status();
-  }
-  return status;
-}
 
 describe("values JSON cannot hold", () => {
   it("keeps a Date in the params and a Date, Map and BigInt in status().output", async () => {

@@ -8,20 +8,9 @@ import { workflowBinding } from "../../src/cloudflare";
 import { registry } from "../../src/workflow.js";
 import { start, uniqueId, waitForStatus } from "../helpers.js";
 import { cloudflareWorkflows } from "./workflows.js";
+import { settle } from "./settle.js";
 
 const classes = registry(cloudflareWorkflows);
-
-/** Polls `status()` until it is one of `wanted`. */
-async function settle(instance: WorkflowInstance, wanted: InstanceStatus["status"][], timeoutMs = 10_000): Promise<InstanceStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let status = await instance.status();
-  while (!wanted.includes(status.status)) {
-    if (Date.now() > deadline) throw new Error(`instance ${instance.id} is ${status.status}, not ${wanted.join("/")}, after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    status = await instance.status();
-  }
-  return status;
-}
 
 describe("a WorkflowEntrypoint class", () => {
   it("runs with this.env, this.ctx and the whole event, started over the HTTP API", async () => {
