@@ -3,9 +3,9 @@
  * A CPU profile of one bench route in workerd (V8's sampling profiler through the
  * inspector): `node bench/profile-cpu.mjs "crowd?engine=cairn&body=trio&count=1000" [out.cpuprofile]`.
  * Prints self time by function and by file, heaviest first; writes the profile for
- * Chrome's DevTools.
+ * Chrome's DevTools (and, next to it, the bundle its line numbers refer to).
  */
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHost } from "./lib/host.mjs";
@@ -35,7 +35,11 @@ try {
   const r = await host.call(route);
   const { profile } = await send("Profiler.stop");
   ws.close();
-  if (out) writeFileSync(out, JSON.stringify(profile));
+  if (out) {
+    writeFileSync(out, JSON.stringify(profile));
+    // The bundle the profile's line numbers refer to.
+    copyFileSync(path.join(host.tmp, "worker.js"), `${out}.worker.js`);
+  }
   const dt = profile.timeDeltas;
   const self = new Map();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -42,6 +42,8 @@ export interface Applied {
 export class Runner {
   /** The purge under way, so a second delete waits for the same one. */
   purging?: Promise<DeleteResult>;
+  /** The alarm setting this turn's changes asked for, not run yet. */
+  private alarmDue?: Promise<void>;
 
   constructor(private readonly host: RunnerHost) {}
 
@@ -72,11 +74,20 @@ export class Runner {
     return { result, done: Promise.all(pending).then(() => undefined) };
   }
 
-  /** Sets the alarm to the earliest timer (step timers do not count while paused). */
-  async scheduleAlarm(): Promise<void> {
-    const row = this.host.rows.get();
-    if (!row) return;
-    await this.host.clock.reschedule({ paused: row.status === "paused" });
+  /**
+   * Sets the alarm to the earliest timer (step timers do not count while paused),
+   * once for all the changes of a turn: a create and its first drive set it once.
+   * A microtask runs before the runtime commits the turn's writes, so the alarm is
+   * still written in the same commit as the timers it follows.
+   */
+  scheduleAlarm(): Promise<void> {
+    this.alarmDue ??= Promise.resolve().then(() => {
+      this.alarmDue = undefined;
+      const row = this.host.rows.get();
+      if (!row) return;
+      return this.host.clock.reschedule({ paused: row.status === "paused" });
+    });
+    return this.alarmDue;
   }
 
   /** The effects that change storage, written in the machine's transaction. */

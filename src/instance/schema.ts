@@ -124,6 +124,14 @@ const MIGRATIONS: readonly string[][] = [
     // Operators' requests already applied (a bulk job's), so a repeat after a crash is not applied twice.
     `CREATE TABLE requests (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
   ],
+  [
+    // Timers keyed by their key alone (no rowid, no due_at index: a handful of rows, read by
+    // MIN): each timer write touches one b-tree instead of three, and a new object has two fewer.
+    `CREATE TABLE timers_by_key (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID`,
+    `INSERT INTO timers_by_key (key, due_at) SELECT key, due_at FROM timers`,
+    `DROP TABLE timers`,
+    `ALTER TABLE timers_by_key RENAME TO timers`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -170,8 +178,7 @@ const CURRENT = [
      resolved_by TEXT,
      sensitive INTEGER
    )`,
-  `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
-  `CREATE INDEX timers_due ON timers (due_at)`,
+  `CREATE TABLE timers (key TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE outbox (version INTEGER PRIMARY KEY, row TEXT NOT NULL)`,
 ].join(";\n");
 

@@ -44,7 +44,7 @@ suite("instance schema", () => {
     });
     expect(squashed.version).toBe(SCHEMA_VERSION);
     expect(stepwise.version).toBe(SCHEMA_VERSION);
-    expect(squashed.shape.map((o) => o.name)).toEqual(expect.arrayContaining(["instance", "steps", "attempts", "timers", "inbox", "outbox", "timers_due", "inbox_pending"]));
+    expect(squashed.shape.map((o) => o.name)).toEqual(expect.arrayContaining(["instance", "steps", "attempts", "timers", "inbox", "outbox", "inbox_pending"]));
     expect(squashed.shape).toEqual(stepwise.shape);
   });
 
