@@ -110,7 +110,7 @@ const o = {
   memoryLargeCount: num(a["memory-large-count"]),
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 1, napMs: 500, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4 });
 
 // ---- progress on stderr ------------------------------------------------------------
 
