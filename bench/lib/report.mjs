@@ -168,7 +168,7 @@ function aimRows(r) {
     rows.push([`per step < 50 µs (W1, N = ${fmtInt(last.n)})`, `${fmtUs(last.cairn.usPerStep)} µs`, last.cairn.usPerStep < 50 ? "yes" : "no"]);
     if (last.floor) {
       const x = last.cairn.median / last.floor.median;
-      rows.push([`within 10× the floor (W1, N = ${fmtInt(last.n)})`, `${fmtRatio(x)}×`, x <= 10 ? "yes" : "no"]);
+      rows.push([`within 4× the floor (W1, N = ${fmtInt(last.n)})`, `${fmtRatio(x)}×`, x <= 4 ? "yes" : "no"]);
     }
   }
   if (w.W1 && w.W1.sizes.every((s) => s.cairn && s.cloudflare)) {
@@ -179,13 +179,31 @@ function aimRows(r) {
     const x = w.W2.cairn.completedPerSecond.median / w.W2.cloudflare.completedPerSecond.median;
     rows.push(["≥ 10× Cloudflare Workflows on W2 (completed/s)", `${fmtRatio(x)}×`, x >= 10 ? "yes" : "no"]);
   }
+  if (has(w.W2, "cairn") && has(w.W2, "floor")) {
+    const x = w.W2.cairn.completedPerSecond.median / w.W2.floor.completedPerSecond.median;
+    rows.push(["W2 ≥ 70 % of the floor's completed/s", `${Math.round(x * 100)} %`, x >= 0.7 ? "yes" : "no"]);
+  }
   if (has(w.W4?.paced, "cairn")) {
     for (const [v, how] of [["paced", `one start every ${w.W4.paceMs} ms`], ["atOnce", "all started at once"]]) {
       const p99 = w.W4[v].cairn.p99.median;
       rows.push([`W4 p99 lateness < 50 ms (${how})`, `${fmtMs(p99)} ms`, p99 < 50 ? "yes" : "no"]);
     }
+    const atOnce = w.W4.atOnce;
+    rows.push(["W4 p99 lateness < 1 s (all started at once)", `${fmtMs(atOnce.cairn.p99.median)} ms`, atOnce.cairn.p99.median < 1_000 ? "yes" : "no"]);
+    if (atOnce.cloudflare) {
+      const [c, cf] = [atOnce.cairn.p99.median, atOnce.cloudflare.p99.median];
+      rows.push(["W4 p99 lateness below Cloudflare Workflows' (all started at once)", `${fmtMs(c)} ms vs ${fmtMs(cf)} ms`, c < cf ? "yes" : "no"]);
+    }
   }
+  if (w.W8) rows.push(["W8 index lag p99 < 1 s during W2", `${fmtMs(w.W8.cairn.p99.median)} ms`, w.W8.cairn.p99.median < 1_000 ? "yes" : "no"]);
   if (has(w.W7, "cairn")) rows.push(["W7 < 100 ms", `${fmtMs(w.W7.cairn.median)} ms`, w.W7.cairn.median < 100 ? "yes" : "no"]);
+  const small = r.memory?.find((m) => m.name === "small");
+  if (small) rows.push(["≤ 64 KiB per small waiting instance (memory)", `${Math.round(small.perInstanceKiB)} KiB`, small.perInstanceKiB <= 64 ? "yes" : "no"]);
+  if (r.startup) {
+    const { bundleKiB, startupCpuMs } = r.startup;
+    rows.push(["Worker bundle < 1 MB (startup)", `${Math.round(bundleKiB)} KiB`, bundleKiB * 1024 < 1_000_000 ? "yes" : "no"]);
+    rows.push(["startup CPU < 20 ms (startup, median)", `${startupCpuMs.median.toFixed(1)} ms`, startupCpuMs.median < 20 ? "yes" : "no"]);
+  }
   return rows;
 }
 
