@@ -14,7 +14,8 @@ import { json, jsonBody, problems, route, type Api, type ApiContext } from "./op
 import { ApiError, notFound } from "./problem.js";
 import { Deleted } from "./responses.js";
 import { MAX_CATCH_UP_LIMIT, MAX_SCHEDULE_ID_LENGTH } from "../lib/bounds.js";
-import { ID_PATTERN, check, checkInput, readJson } from "./validate.js";
+import { ID_PATTERN } from "../lib/ids.js";
+import { check, checkInput, readJson } from "./validate.js";
 
 const SCHEDULE_ID_RULE = `a schedule id is 1 to ${MAX_SCHEDULE_ID_LENGTH} letters, digits or -_.:~, starting with a letter or digit (its instances are named "<id>--<fire time>", at most 100 characters)`;
 

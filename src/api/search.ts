@@ -10,7 +10,8 @@ import { json, problems, route, type Api } from "./openapi.js";
 import { ApiError } from "./problem.js";
 import { InstancePage, Stats } from "./responses.js";
 import { MAX_ATTRIBUTES, MAX_PAGE_SIZE as MAX_LIMIT, MAX_QUERY_VALUES, MAX_TAGS } from "../lib/bounds.js";
-import { ID_PATTERN, TAG_KEY_PATTERN, check } from "./validate.js";
+import { ID_PATTERN, TAG_KEY_PATTERN } from "../lib/ids.js";
+import { check } from "./validate.js";
 
 const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);

@@ -6,26 +6,14 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { InputSchema } from "../engine/types.js";
-import { MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
+import { MAX_EVENT_TYPE_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
+import { EVENT_TYPE_PATTERN, ID_PATTERN, ID_RULE, RESERVED_EVENT_ID_PREFIXES, TAG_KEY_PATTERN, TAG_KEY_RULE } from "../lib/ids.js";
 import { JsonError, decodeUtf8, parseJson } from "../lib/json.js";
 import { ApiError, type FieldError } from "./problem.js";
 
 export { MAX_TAGS };
 
-/** Instance ids and event ids: letters, digits and `-_.:~`, 1 to 100 characters. */
-export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:~-]{0,${MAX_ID_LENGTH - 1}}$`);
-const ID_RULE = `1 to ${MAX_ID_LENGTH} letters, digits or -_.:~, starting with a letter or digit`;
-export const EVENT_TYPE_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${MAX_EVENT_TYPE_LENGTH - 1}}$`);
-
-/** The prefix of the event ids of webhook deliveries (src/hooks/route.ts). */
-export const HOOK_EVENT_ID_PREFIX = "hook:";
-/** Event ids given through the API may not start with these, so that ids from different sources never collide. */
-export const RESERVED_EVENT_ID_PREFIXES = [HOOK_EVENT_ID_PREFIX] as const;
-
 export const instanceId = z.string().regex(ID_PATTERN, `an id is ${ID_RULE}`);
-
-export const TAG_KEY_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_TAG_KEY_LENGTH - 1}}$`);
-const TAG_KEY_RULE = `a tag key is 1 to ${MAX_TAG_KEY_LENGTH} letters, digits or -_., starting with a letter or digit`;
 
 const tags = z
   .record(

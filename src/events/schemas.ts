@@ -3,7 +3,7 @@
  * provider door (`POST /hooks/providers/:name`).
  */
 import { z } from "zod";
-import { EVENT_TYPE_PATTERN, ID_PATTERN } from "../api/validate.js";
+import { EVENT_TYPE_PATTERN, ID_PATTERN } from "../lib/ids.js";
 import { MAX_CORRELATION_KEY_LENGTH, MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH } from "../lib/bounds.js";
 
 export const namedEventBody = z

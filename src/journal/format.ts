@@ -9,9 +9,9 @@
 import { z } from "zod";
 import { ErrorRecord, Status, WaitingFor } from "../api/responses.js";
 import { STEP_KINDS, STEP_STATUSES, type StepRecord } from "../engine/journal.js";
+import { JOURNAL_FORMAT, JOURNAL_VERSION } from "./version.js";
 
-export const JOURNAL_FORMAT = "cairn.journal";
-export const JOURNAL_VERSION = 1;
+export { JOURNAL_FORMAT, JOURNAL_VERSION };
 
 const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC), to the millisecond" });
 /** A JSON value as the journal holds it; absent stands for `undefined`. */
