@@ -47,7 +47,7 @@ export function problemAnswers(codes: readonly HttpCode[]): RouteConfig["respons
         description: codes.map((code) => `\`${code}\`: ${CODES[code].meaning}`).join("; "),
         content: {
           "application/problem+json": {
-            schema: Problem,
+            schema: Problem(),
             // Built when the document is generated, not when the route is declared: a cold start skips them.
             get examples() {
               return Object.fromEntries(codes.map((code) => [code, { summary: CODES[code].title, value: new ApiError(code, CODES[code].meaning).toProblem() }]));
@@ -92,7 +92,7 @@ function describeHooks(app: Api): void {
     },
   };
   const responses = {
-    202: json(HookAccepted, "Accepted: the delivery became an event"),
+    202: json(HookAccepted(), "Accepted: the delivery became an event"),
     ...problemAnswers(HOOK_CODES),
   };
   const description =
@@ -145,7 +145,7 @@ function describeProviders(app: Api): void {
       body: { required: true, content: { "application/json": { schema: z.unknown() } } },
     },
     responses: {
-      202: json(z.union([EventPublished, EventIgnored]), "Accepted: the delivery became an event (or was a duplicate), or is one the provider's configuration ignores"),
+      202: json(z.union([EventPublished(), EventIgnored()]), "Accepted: the delivery became an event (or was a duplicate), or is one the provider's configuration ignores"),
       ...problemAnswers(PROVIDER_CODES),
     },
   });
