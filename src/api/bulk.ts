@@ -132,9 +132,8 @@ const noJob = (id: string) => new ApiError("BULK_NOT_FOUND", `no bulk job has th
 export function bulkRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "post",
-      path: "/api/bulk",
+    { method: "post", path: "/api/bulk" },
+    () => ({
       tags: ["Bulk"],
       summary: "Act on every instance a search matches",
       description:
@@ -145,7 +144,7 @@ export function bulkRoutes(app: Api): void {
         202: json(BulkJob(), "The job, started"),
         ...problems(400, 403, 413, 415, 422),
       },
-    },
+    }),
     async (c) => {
       const body = check(bulkBody(), await readJson(c), "the bulk request");
       const filter = toSearchFilter(body.filter);
@@ -180,15 +179,14 @@ export function bulkRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/bulk/{id}",
+    { method: "get", path: "/api/bulk/{id}" },
+    () => ({
       tags: ["Bulk"],
       summary: "A bulk job's progress",
       description: "How many instances matched, and how many are done, skipped (with why) and failed (with why).",
       request: { params: jobParams() },
       responses: { 200: json(BulkJob(), "The job"), ...problems(404, 422) },
-    },
+    }),
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
       const view = await job(c, id).read();
@@ -199,15 +197,14 @@ export function bulkRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/bulk/{id}/instances",
+    { method: "get", path: "/api/bulk/{id}/instances" },
+    () => ({
       tags: ["Bulk"],
       summary: "A bulk job's instances",
       description: "Each instance of the job's snapshot with what became of it, in snapshot order; `state` picks one outcome.",
       request: { params: jobParams(), query: targetsQuery() },
       responses: { 200: json(BulkTargetPage(), "A page of the job's instances"), ...problems(404, 422) },
-    },
+    }),
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
       const query = check(targetsQuery(), c.req.query(), "the query");
@@ -220,15 +217,14 @@ export function bulkRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "post",
-      path: "/api/bulk/{id}/cancel",
+    { method: "post", path: "/api/bulk/{id}/cancel" },
+    () => ({
       tags: ["Bulk"],
       summary: "Cancel a bulk job",
       description: "Actions already sent finish and are counted; no more are sent. The instances not reached stay `pending`.",
       request: { params: jobParams() },
       responses: { 200: json(BulkJob(), "The job, cancelled"), ...problems(403, 404, 409, 422) },
-    },
+    }),
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
       const result: CancelBulkResult = await job(c, id).cancel();

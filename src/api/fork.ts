@@ -32,16 +32,15 @@ const stub = (c: ApiContext, id: string) => c.env.WORKFLOW_INSTANCE.get(c.env.WO
 export function forkRoutes(app: Api, workflows: WorkflowRegistry): void {
   route(
     app,
-    {
-      method: "post",
-      path: "/api/instances/{id}/fork",
+    { method: "post", path: "/api/instances/{id}/fork" },
+    () => ({
       tags: ["Instances"],
       summary: "Fork an instance",
       description:
         "Creates a new instance of the same workflow whose journal is this one's up to (not including) `fromStep`, with this input or a new one. The copied steps are not run again: the fork goes on from `fromStep`. The origin is untouched; the fork shows it as `forkedFrom`.",
       request: { params: instanceParams(instanceId()), body: jsonBody(forkBody(), false) },
       responses: { 201: json(Forked(), "The fork, created"), ...problems(400, 403, 404, 409, 413, 415, 422) },
-    },
+    }),
     async (c) => {
       const originId = checkId(c.req.param("id")!);
       const body = check(forkBody(), await readJson(c, { optional: true }), "the fork request");

@@ -25,16 +25,15 @@ const journalQuery = once(() =>
 export function journalRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/instances/{id}/journal",
+    { method: "get", path: "/api/instances/{id}/journal" },
+    () => ({
       tags: ["Instances"],
       summary: "Export an instance's journal",
       description:
         'The whole history in the versioned journal format ("cairn.journal", docs/journal-format.md): the instance, every step call with its result or error, failed attempts, and events. Paged: follow `nextCursor` until it is null and concatenate `steps`, `attempts` and `events`; each page holds at most a few MiB.',
       request: { params: instanceParams(instanceId()), query: journalQuery() },
       responses: { 200: json(JournalPage(), "One page of the journal"), ...problems(404, 422) },
-    },
+    }),
     async (c) => {
       const id = checkId(c.req.param("id")!);
       const query = check(journalQuery(), Object.fromEntries(new URL(c.req.url).searchParams), "the journal request");

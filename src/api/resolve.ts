@@ -31,16 +31,15 @@ const Resolved = once(() =>
 export function resolveRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "post",
-      path: "/api/instances/{id}/steps/resolve",
+    { method: "post", path: "/api/instances/{id}/steps/resolve" },
+    () => ({
       tags: ["Instances"],
       summary: "Resolve a step",
       description:
         "For an instance that failed on a `step.do`, or waits to retry one: journals `output` as that step's result, with who gave it and when (`resolvedBy` in the journal), and lets the instance continue from there. A failed instance runs again (queued); the step's function does not.",
       request: { params: instanceParams(instanceId()), body: jsonBody(resolveBody(), true) },
       responses: { 200: json(Resolved(), "Resolved: the instance's status now"), ...problems(400, 403, 404, 413, 415, 422) },
-    },
+    }),
     async (c) => {
       const id = checkId(c.req.param("id")!);
       const body = check(resolveBody(), await readJson(c), "the resolve request");

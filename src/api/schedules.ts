@@ -75,28 +75,26 @@ export function scheduleRoutes(app: Api, workflows: WorkflowRegistry): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/schedules",
+    { method: "get", path: "/api/schedules" },
+    () => ({
       tags,
       summary: "List schedules",
       request: { query: z.object({ workflow: z.string().optional().meta({ description: "Only this workflow's schedules" }) }) },
       responses: { 200: json(z.object({ schedules: z.array(Schedule()) }).meta({ id: "ScheduleList" }), "The schedules, by id"), ...problems() },
-    },
+    }),
     async (c) => c.json({ schedules: await listSchedules(indexDb(c.env.DB), c.req.query("workflow")) }),
   );
 
   route(
     app,
-    {
-      method: "post",
-      path: "/api/schedules",
+    { method: "post", path: "/api/schedules" },
+    () => ({
       tags,
       summary: "Create or replace a schedule",
       description: "Starts an instance of the workflow at each cron time. The same `id` again replaces that schedule (200).",
       request: { body: jsonBody(scheduleBody(), true) },
       responses: { 201: json(Schedule(), "Created"), 200: json(Schedule(), "Replaced"), ...problems(400, 403, 404, 413, 415, 422) },
-    },
+    }),
     async (c) => {
       const body = check(scheduleBody(), await readJson(c), "the schedule");
       const definition = workflows[body.workflow];
@@ -120,7 +118,8 @@ export function scheduleRoutes(app: Api, workflows: WorkflowRegistry): void {
 
   route(
     app,
-    { method: "get", path: "/api/schedules/{id}", tags, summary: "Read a schedule", request: { params: params() }, responses: { 200: json(Schedule(), "The schedule"), ...problems(404) } },
+    { method: "get", path: "/api/schedules/{id}" },
+    () => ({ tags, summary: "Read a schedule", request: { params: params() }, responses: { 200: json(Schedule(), "The schedule"), ...problems(404) } }),
     async (c) => {
       const id = scheduleId(c.req.param("id")!);
       const view = await schedule(c, id).get();
@@ -132,14 +131,13 @@ export function scheduleRoutes(app: Api, workflows: WorkflowRegistry): void {
   for (const action of ["pause", "resume"] as const) {
     route(
       app,
-      {
-        method: "post",
-        path: `/api/schedules/{id}/${action}`,
+      { method: "post", path: `/api/schedules/{id}/${action}` },
+      () => ({
         tags,
         summary: action === "pause" ? "Pause a schedule: no fires until resumed" : "Resume a schedule",
         request: { params: params() },
         responses: { 200: json(Schedule(), "The schedule"), ...problems(403, 404) },
-      },
+      }),
       async (c) => {
         const id = scheduleId(c.req.param("id")!);
         const view = await schedule(c, id)[action]();
@@ -151,7 +149,8 @@ export function scheduleRoutes(app: Api, workflows: WorkflowRegistry): void {
 
   route(
     app,
-    { method: "delete", path: "/api/schedules/{id}", tags, summary: "Delete a schedule", request: { params: params() }, responses: { 200: json(Deleted(), "Deleted"), ...problems(403, 404) } },
+    { method: "delete", path: "/api/schedules/{id}" },
+    () => ({ tags, summary: "Delete a schedule", request: { params: params() }, responses: { 200: json(Deleted(), "Deleted"), ...problems(403, 404) } }),
     async (c) => {
       const id = scheduleId(c.req.param("id")!);
       if (!(await schedule(c, id).delete())) throw scheduleNotFound(id);

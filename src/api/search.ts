@@ -119,16 +119,15 @@ export function decodeCursor(text: string): Cursor {
 export function searchRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/instances",
+    { method: "get", path: "/api/instances" },
+    () => ({
       tags: ["Search"],
       summary: "List and search instances",
       description:
         "Through the D1 index, newest first, paged by keyset: instances that arrive while you page never shift a page. The index may lag an instance by moments.",
       request: { query: listQuery() },
       responses: { 200: json(InstancePage(), "A page of instances"), ...problems(422) },
-    },
+    }),
     async (c) => {
       const query = check(listQuery(), queryObject(new URL(c.req.url)), "the search");
       const page = await searchInstances(indexDb(c.env.DB), {
@@ -142,13 +141,12 @@ export function searchRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/stats",
+    { method: "get", path: "/api/stats" },
+    () => ({
       tags: ["Search"],
       summary: "Count instances by workflow and status",
       responses: { 200: json(Stats(), "The counts"), ...problems() },
-    },
+    }),
     async (c) => {
       const rows = await instanceStats(indexDb(c.env.DB));
       const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;

@@ -50,9 +50,8 @@ const DESCRIPTION = `Server-Sent Events: first the instance's history (created, 
 export function subscribeRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/instances/{id}/subscribe",
+    { method: "get", path: "/api/instances/{id}/subscribe" },
+    () => ({
       tags: ["Instances"],
       summary: "Subscribe to an instance's events",
       description: DESCRIPTION,
@@ -65,7 +64,7 @@ export function subscribeRoutes(app: Api): void {
         200: { description: "The event stream", content: { "text/event-stream": { schema: z.string().meta({ example: 'id: 7\nevent: step_completed\ndata: {"instanceId":"order-1","eventId":7,"type":"step_completed","timestamp":1767225600000,"stepName":"charge","stepCount":1,"stepKind":"do","output":{"charged":true}}\n\n' }) } } },
         ...problems(404, 422),
       },
-    },
+    }),
     async (c) => {
       const id = checkId(c.req.param("id")!);
       const request = subscribeRequest(c);

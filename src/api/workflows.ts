@@ -15,13 +15,12 @@ import { check, checkInput, readJson, startBody } from "./validate.js";
 export function workflowRoutes(app: Api, workflows: WorkflowRegistry): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/workflows",
+    { method: "get", path: "/api/workflows" },
+    () => ({
       tags: ["Workflows"],
       summary: "List the registered workflows",
       responses: { 200: json(WorkflowList(), "The registered workflows"), ...problems() },
-    },
+    }),
     (c) =>
       c.json({
         workflows: Object.values(workflows).map((w) => ({ name: w.name, description: w.description ?? null, version: w.version ?? null })),
@@ -30,9 +29,8 @@ export function workflowRoutes(app: Api, workflows: WorkflowRegistry): void {
 
   route(
     app,
-    {
-      method: "post",
-      path: "/api/workflows/{name}/instances",
+    { method: "post", path: "/api/workflows/{name}/instances" },
+    () => ({
       tags: ["Workflows"],
       summary: "Start an instance",
       description:
@@ -51,7 +49,7 @@ export function workflowRoutes(app: Api, workflows: WorkflowRegistry): void {
         },
         ...problems(400, 403, 404, 409, 413, 415, 422),
       },
-    },
+    }),
     async (c) => {
       const name = c.req.param("name")!;
       if (!Object.hasOwn(workflows, name)) throw notFound("workflow", name);
