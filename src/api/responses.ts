@@ -157,12 +157,14 @@ export const InstanceSummarySchema = once(() =>
 );
 
 export const DebouncedStart = once(() =>
-  InstanceSummarySchema().extend({
-    debounce: z.object({
-      until: time().meta({ description: "When the instance starts, unless another start for its key pushes it back" }),
-      merged: z.boolean().meta({ description: "True when this start replaced the input of an instance already pending (whose id this is)" }),
-    }),
-  }).meta({ id: "DebouncedStart" }),
+  InstanceSummarySchema()
+    .extend({
+      debounce: z.object({
+        until: time().meta({ description: "When the instance starts, unless another start for its key pushes it back" }),
+        merged: z.boolean().meta({ description: "True when this start replaced the input of an instance already pending (whose id this is)" }),
+      }),
+    })
+    .meta({ id: "DebouncedStart" }),
 );
 
 export const ListItem = once(() =>

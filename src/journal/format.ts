@@ -98,9 +98,9 @@ export const JournalDocument = once(() =>
 );
 
 export const JournalPage = once(() =>
-  JournalDocument().extend({
-    nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
-  }).meta({ id: "JournalPage", description: "One page of an instance's journal: the instance, and the next steps, their failed attempts and events" }),
+  JournalDocument()
+    .extend({ nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page" }) })
+    .meta({ id: "JournalPage", description: "One page of an instance's journal: the instance, and the next steps, their failed attempts and events" }),
 );
 
 export type JournalDocument = z.output<ReturnType<typeof JournalDocument>>;
