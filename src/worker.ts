@@ -3,6 +3,13 @@
  * (where the deployment binds one), and the cron trigger that keeps
  * the schedules declared in workflow code in existence and tells instances whose
  * workflow this deployment does not register.
+ *
+ * The app is built by the first request, not when the isolate starts: a Durable
+ * Object waking in a fresh isolate (a sleeper due, an evicted instance) needs none of
+ * its routes, and the API's schemas are built with them (src/lib/once.ts). The app's
+ * modules are imported statically on purpose: a module reached by `import()` is
+ * wrapped by the bundler, and so is everything it imports, engine and zod included,
+ * which costs a fresh isolate more than it saves.
  */
 import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
@@ -14,7 +21,7 @@ import { consumeIndexBatch, type IndexMessage } from "./index-db/queue.js";
 import type { WorkflowRegistry } from "./workflow.js";
 
 export function createWorker(registry: WorkflowRegistry, providers: Providers = {}) {
-  const app = createApp(registry, providers);
+  let app: ReturnType<typeof createApp> | undefined;
   // Once per isolate, on its first request: declared schedules exist even where cron triggers do not run (local dev).
   let declared: Promise<void> | undefined;
   return {
@@ -27,6 +34,7 @@ export function createWorker(registry: WorkflowRegistry, providers: Providers = 
         },
       );
       ctx.waitUntil(declared);
+      app ??= createApp(registry, providers);
       return app.fetch(request, env, ctx);
     },
     /** The index queue's consumer, where the deployment has one (src/index-db/queue.ts). */

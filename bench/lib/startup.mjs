@@ -7,7 +7,8 @@
  *   evaluation, profiled locally), over the bundle `wrangler deploy --dry-run` builds.
  * - First-request latency: a fresh workerd runs the same bundle, and the first and the
  *   second `GET /api/workflows` are timed from Node (what the first request does that
- *   the second does not: lazy set-up, the declared schedules' sync).
+ *   the second does not: building the Hono app and the schemas its route checks with,
+ *   which startup leaves to it (src/worker.ts), and the declared schedules' sync).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";

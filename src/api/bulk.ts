@@ -11,6 +11,7 @@ import { BULK_STATUSES, TARGET_STATES } from "../bulk/types.js";
 import { countInstances, indexDb, searchInstances } from "../index-db/queries.js";
 import { MAX_BULK_INSTANCES, MAX_PAGE_SIZE } from "../lib/bounds.js";
 import type { Same } from "../lib/same.js";
+import { once } from "../lib/once.js";
 import { json, jsonBody, problems, route, type Api, type ApiContext } from "./openapi.js";
 import { ApiError } from "./problem.js";
 import { ListItem, Status } from "./responses.js";
@@ -19,91 +20,105 @@ import { check, eventBody, instanceId, readJson, restartBody } from "./validate.
 
 const SAMPLE_SIZE = 10;
 
-export const bulkAction = z
-  .discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("terminate"), rollback: z.boolean().optional().meta({ description: "Run the rollbacks of completed steps first" }) }),
-    z.strictObject({ kind: z.literal("restart"), fromStep: restartBody.shape.fromStep }),
-    z.strictObject({ kind: z.literal("pause") }),
-    z.strictObject({ kind: z.literal("resume") }),
-    z.strictObject({ kind: z.literal("delete") }),
-    z.strictObject({
-      kind: z.literal("event"),
-      type: eventBody.shape.type,
-      payload: z.unknown().optional(),
-      id: eventBody.shape.id.meta({ description: "The event's id in every instance; the job's id when absent. Either way an instance accepts it once" }),
-    }),
-  ])
-  .meta({ id: "BulkAction", description: "What to do to each matching instance" });
+export const bulkAction = once(() =>
+  z
+    .discriminatedUnion("kind", [
+      z.strictObject({ kind: z.literal("terminate"), rollback: z.boolean().optional().meta({ description: "Run the rollbacks of completed steps first" }) }),
+      z.strictObject({ kind: z.literal("restart"), fromStep: restartBody().shape.fromStep }),
+      z.strictObject({ kind: z.literal("pause") }),
+      z.strictObject({ kind: z.literal("resume") }),
+      z.strictObject({ kind: z.literal("delete") }),
+      z.strictObject({
+        kind: z.literal("event"),
+        type: eventBody().shape.type,
+        payload: z.unknown().optional(),
+        id: eventBody().shape.id.meta({ description: "The event's id in every instance; the job's id when absent. Either way an instance accepts it once" }),
+      }),
+    ])
+    .meta({ id: "BulkAction", description: "What to do to each matching instance" }),
+);
 
-export const bulkBody = z
-  .strictObject({
-    id: instanceId.optional().meta({ description: "The job's id (a UUID when absent); the same id again answers that job" }),
-    filter: searchFilter.meta({ description: "The filters of `GET /api/instances`, as JSON: `status`, `tag` and `attr` are arrays" }),
-    action: bulkAction,
-    dryRun: z.boolean().optional().meta({ description: "Only count the matching instances and show a few; nothing is done" }),
-  })
-  .meta({ id: "BulkRequest" });
+export const bulkBody = once(() =>
+  z
+    .strictObject({
+      id: instanceId().optional().meta({ description: "The job's id (a UUID when absent); the same id again answers that job" }),
+      filter: searchFilter().meta({ description: "The filters of `GET /api/instances`, as JSON: `status`, `tag` and `attr` are arrays" }),
+      action: bulkAction(),
+      dryRun: z.boolean().optional().meta({ description: "Only count the matching instances and show a few; nothing is done" }),
+    })
+    .meta({ id: "BulkRequest" }),
+);
 
-const time = z.string().meta({ format: "date-time" });
-const reasons = z.array(z.object({ reason: z.string(), count: z.number().int() }));
+const time = once(() => z.string().meta({ format: "date-time" }));
+const reasons = once(() => z.array(z.object({ reason: z.string(), count: z.number().int() })));
 
-export const BulkFilter = z
-  .object({
-    workflow: z.string().optional(),
-    status: z.array(Status),
-    tag: z.array(z.string()),
-    attr: z.array(z.string()),
-    parent: z.string().optional(),
-    createdAfter: time.optional(),
-    createdBefore: time.optional(),
-  })
-  .meta({ id: "BulkFilter" });
+export const BulkFilter = once(() =>
+  z
+    .object({
+      workflow: z.string().optional(),
+      status: z.array(Status()),
+      tag: z.array(z.string()),
+      attr: z.array(z.string()),
+      parent: z.string().optional(),
+      createdAfter: time().optional(),
+      createdBefore: time().optional(),
+    })
+    .meta({ id: "BulkFilter" }),
+);
 
-export const BulkJob = z
-  .object({
-    id: z.string(),
-    status: z.enum(BULK_STATUSES).meta({ description: "`snapshotting`: finding the matching instances; `running`: working through them" }),
-    action: z.record(z.string(), z.unknown()).meta({ description: "The action, as requested" }),
-    filter: BulkFilter,
-    matched: z.number().int().meta({ description: "Instances the filter matched when the job took its snapshot (so far, while snapshotting)" }),
-    done: z.number().int(),
-    skipped: z.number().int().meta({ description: "Nothing to do (e.g. already terminated); `skippedReasons` says why" }),
-    failed: z.number().int().meta({ description: "Could not be done; `failedReasons` says why" }),
-    pending: z.number().int().meta({ description: "Not reached yet (after a cancel: never will be)" }),
-    skippedReasons: reasons,
-    failedReasons: reasons,
-    createdAt: time,
-    updatedAt: time,
-    finishedAt: time.optional(),
-    cancelledAt: time.optional(),
-  })
-  .meta({ id: "BulkJob", description: "A bulk action and its progress" });
+export const BulkJob = once(() =>
+  z
+    .object({
+      id: z.string(),
+      status: z.enum(BULK_STATUSES).meta({ description: "`snapshotting`: finding the matching instances; `running`: working through them" }),
+      action: z.record(z.string(), z.unknown()).meta({ description: "The action, as requested" }),
+      filter: BulkFilter(),
+      matched: z.number().int().meta({ description: "Instances the filter matched when the job took its snapshot (so far, while snapshotting)" }),
+      done: z.number().int(),
+      skipped: z.number().int().meta({ description: "Nothing to do (e.g. already terminated); `skippedReasons` says why" }),
+      failed: z.number().int().meta({ description: "Could not be done; `failedReasons` says why" }),
+      pending: z.number().int().meta({ description: "Not reached yet (after a cancel: never will be)" }),
+      skippedReasons: reasons(),
+      failedReasons: reasons(),
+      createdAt: time(),
+      updatedAt: time(),
+      finishedAt: time().optional(),
+      cancelledAt: time().optional(),
+    })
+    .meta({ id: "BulkJob", description: "A bulk action and its progress" }),
+);
 
-export const BulkDryRun = z
-  .object({
-    dryRun: z.literal(true),
-    matched: z.number().int().meta({ description: "Instances the filter matches now" }),
-    sample: z.array(ListItem).meta({ description: `The newest ${SAMPLE_SIZE} of them` }),
-    tooMany: z.boolean().meta({ description: `More than ${MAX_BULK_INSTANCES}: a real run would be refused` }),
-  })
-  .meta({ id: "BulkDryRun" });
+export const BulkDryRun = once(() =>
+  z
+    .object({
+      dryRun: z.literal(true),
+      matched: z.number().int().meta({ description: "Instances the filter matches now" }),
+      sample: z.array(ListItem()).meta({ description: `The newest ${SAMPLE_SIZE} of them` }),
+      tooMany: z.boolean().meta({ description: `More than ${MAX_BULK_INSTANCES}: a real run would be refused` }),
+    })
+    .meta({ id: "BulkDryRun" }),
+);
 
-const BulkTargetSchema = z.object({ id: z.string(), state: z.enum(TARGET_STATES), reason: z.string().optional(), tries: z.number().int() });
-export const BulkTargetPage = z
-  .object({ instances: z.array(BulkTargetSchema), nextCursor: z.string().nullable() })
-  .meta({ id: "BulkTargetPage", description: "The job's instances in snapshot order, with what became of each" });
+const BulkTargetSchema = once(() => z.object({ id: z.string(), state: z.enum(TARGET_STATES), reason: z.string().optional(), tries: z.number().int() }));
+export const BulkTargetPage = once(() =>
+  z
+    .object({ instances: z.array(BulkTargetSchema()), nextCursor: z.string().nullable() })
+    .meta({ id: "BulkTargetPage", description: "The job's instances in snapshot order, with what became of each" }),
+);
 
-const targetsQuery = z.strictObject({
-  state: z.enum(TARGET_STATES).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `limit is at most ${MAX_PAGE_SIZE}`).default(100),
-  cursor: z.string().regex(/^\d{1,15}$/, "not a cursor from a previous page").optional(),
-});
+const targetsQuery = once(() =>
+  z.strictObject({
+    state: z.enum(TARGET_STATES).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, `limit is at most ${MAX_PAGE_SIZE}`).default(100),
+    cursor: z.string().regex(/^\d{1,15}$/, "not a cursor from a previous page").optional(),
+  }),
+);
 
-const jobParams = z.object({ id: instanceId });
+const jobParams = once(() => z.object({ id: instanceId() }));
 const job = (c: ApiContext, id: string) => c.env.BULK_JOB.get(c.env.BULK_JOB.idFromName(id));
 
 function checkJobId(value: string): string {
-  return check(z.object({ id: instanceId }), { id: value }, "the job id").id;
+  return check(z.object({ id: instanceId() }), { id: value }, "the job id").id;
 }
 
 /** The job as the API shows it: an event's payload parsed. */
@@ -117,22 +132,21 @@ const noJob = (id: string) => new ApiError("BULK_NOT_FOUND", `no bulk job has th
 export function bulkRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "post",
-      path: "/api/bulk",
+    { method: "post", path: "/api/bulk" },
+    () => ({
       tags: ["Bulk"],
       summary: "Act on every instance a search matches",
       description:
         "With `dryRun`, counts the instances the filter matches and shows the newest few. Otherwise starts a durable job: it takes a snapshot of the matching instances (instances started later are not touched), then applies the action to each at most once, surviving restarts of the runtime. Instances the action does not apply to are skipped with a reason.",
-      request: { body: jsonBody(bulkBody, true) },
+      request: { body: jsonBody(bulkBody(), true) },
       responses: {
-        200: json(z.union([BulkDryRun, BulkJob]), "The dry run's count, or the job this id already names"),
-        202: json(BulkJob, "The job, started"),
+        200: json(z.union([BulkDryRun(), BulkJob()]), "The dry run's count, or the job this id already names"),
+        202: json(BulkJob(), "The job, started"),
         ...problems(400, 403, 413, 415, 422),
       },
-    },
+    }),
     async (c) => {
-      const body = check(bulkBody, await readJson(c), "the bulk request");
+      const body = check(bulkBody(), await readJson(c), "the bulk request");
       const filter = toSearchFilter(body.filter);
       const db = indexDb(c.env.DB);
       const id = body.id ?? crypto.randomUUID();
@@ -165,15 +179,14 @@ export function bulkRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/bulk/{id}",
+    { method: "get", path: "/api/bulk/{id}" },
+    () => ({
       tags: ["Bulk"],
       summary: "A bulk job's progress",
       description: "How many instances matched, and how many are done, skipped (with why) and failed (with why).",
-      request: { params: jobParams },
-      responses: { 200: json(BulkJob, "The job"), ...problems(404, 422) },
-    },
+      request: { params: jobParams() },
+      responses: { 200: json(BulkJob(), "The job"), ...problems(404, 422) },
+    }),
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
       const view = await job(c, id).read();
@@ -184,18 +197,17 @@ export function bulkRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/bulk/{id}/instances",
+    { method: "get", path: "/api/bulk/{id}/instances" },
+    () => ({
       tags: ["Bulk"],
       summary: "A bulk job's instances",
       description: "Each instance of the job's snapshot with what became of it, in snapshot order; `state` picks one outcome.",
-      request: { params: jobParams, query: targetsQuery },
-      responses: { 200: json(BulkTargetPage, "A page of the job's instances"), ...problems(404, 422) },
-    },
+      request: { params: jobParams(), query: targetsQuery() },
+      responses: { 200: json(BulkTargetPage(), "A page of the job's instances"), ...problems(404, 422) },
+    }),
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
-      const query = check(targetsQuery, c.req.query(), "the query");
+      const query = check(targetsQuery(), c.req.query(), "the query");
       const page = await job(c, id).targets({ limit: query.limit, ...(query.state && { state: query.state }), ...(query.cursor && { after: Number(query.cursor) }) });
       if (!page) throw noJob(id);
       const last = page.targets.at(-1);
@@ -205,15 +217,14 @@ export function bulkRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "post",
-      path: "/api/bulk/{id}/cancel",
+    { method: "post", path: "/api/bulk/{id}/cancel" },
+    () => ({
       tags: ["Bulk"],
       summary: "Cancel a bulk job",
       description: "Actions already sent finish and are counted; no more are sent. The instances not reached stay `pending`.",
-      request: { params: jobParams },
-      responses: { 200: json(BulkJob, "The job, cancelled"), ...problems(403, 404, 409, 422) },
-    },
+      request: { params: jobParams() },
+      responses: { 200: json(BulkJob(), "The job, cancelled"), ...problems(403, 404, 409, 422) },
+    }),
     async (c) => {
       const id = checkJobId(c.req.param("id")!);
       const result: CancelBulkResult = await job(c, id).cancel();
@@ -225,4 +236,4 @@ export function bulkRoutes(app: Api): void {
 }
 
 // Compile-time checks, both ways: the job's view and its instances are what the schemas say.
-export const CHECKED_BULK_VIEWS: [Same<Omit<BulkJobView, "action">, Omit<z.output<typeof BulkJob>, "action">>, Same<BulkTarget, z.output<typeof BulkTargetSchema>>] = [true, true];
+export const CHECKED_BULK_VIEWS: [Same<Omit<BulkJobView, "action">, Omit<z.output<ReturnType<typeof BulkJob>>, "action">>, Same<BulkTarget, z.output<ReturnType<typeof BulkTargetSchema>>>] = [true, true];

@@ -5,43 +5,45 @@
  * results, never their functions) and runs on from the step it forked at.
  */
 import { z } from "zod";
+import { once } from "../lib/once.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { instanceParams, json, jsonBody, problems, route, type Api, type ApiContext } from "./openapi.js";
 import { ApiError, notFound } from "./problem.js";
 import { ForkedFrom, InstanceSummarySchema } from "./responses.js";
 import { check, checkId, checkInput, instanceId, readJson } from "./validate.js";
 
-export const forkBody = z
-  .strictObject({
-    id: instanceId.optional().meta({ description: "The fork's id; a UUID when absent" }),
-    fromStep: z
-      .strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() })
-      .optional()
-      .meta({ description: "Copy the journal up to (not including) this step; from the beginning (nothing copied) when absent" }),
-    input: z.unknown().optional().meta({ description: "A new input, checked against the workflow's schema; the origin's when absent" }),
-  })
-  .meta({ id: "ForkRequest" });
+export const forkBody = once(() =>
+  z
+    .strictObject({
+      id: instanceId().optional().meta({ description: "The fork's id; a UUID when absent" }),
+      fromStep: z
+        .strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() })
+        .optional()
+        .meta({ description: "Copy the journal up to (not including) this step; from the beginning (nothing copied) when absent" }),
+      input: z.unknown().optional().meta({ description: "A new input, checked against the workflow's schema; the origin's when absent" }),
+    })
+    .meta({ id: "ForkRequest" }),
+);
 
-const Forked = InstanceSummarySchema.extend({ forkedFrom: ForkedFrom }).meta({ id: "Forked" });
+const Forked = once(() => InstanceSummarySchema().extend({ forkedFrom: ForkedFrom() }).meta({ id: "Forked" }));
 
 const stub = (c: ApiContext, id: string) => c.env.WORKFLOW_INSTANCE.get(c.env.WORKFLOW_INSTANCE.idFromName(id));
 
 export function forkRoutes(app: Api, workflows: WorkflowRegistry): void {
   route(
     app,
-    {
-      method: "post",
-      path: "/api/instances/{id}/fork",
+    { method: "post", path: "/api/instances/{id}/fork" },
+    () => ({
       tags: ["Instances"],
       summary: "Fork an instance",
       description:
         "Creates a new instance of the same workflow whose journal is this one's up to (not including) `fromStep`, with this input or a new one. The copied steps are not run again: the fork goes on from `fromStep`. The origin is untouched; the fork shows it as `forkedFrom`.",
-      request: { params: instanceParams(instanceId), body: jsonBody(forkBody, false) },
-      responses: { 201: json(Forked, "The fork, created"), ...problems(400, 403, 404, 409, 413, 415, 422) },
-    },
+      request: { params: instanceParams(instanceId()), body: jsonBody(forkBody(), false) },
+      responses: { 201: json(Forked(), "The fork, created"), ...problems(400, 403, 404, 409, 413, 415, 422) },
+    }),
     async (c) => {
       const originId = checkId(c.req.param("id")!);
-      const body = check(forkBody, await readJson(c, { optional: true }), "the fork request");
+      const body = check(forkBody(), await readJson(c, { optional: true }), "the fork request");
       const fromStep = body.fromStep && { name: body.fromStep.name, ...(body.fromStep.count !== undefined && { count: body.fromStep.count }) };
       const origin = await stub(c, originId).exportUpTo(fromStep);
       if (!origin.ok) {

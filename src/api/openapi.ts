@@ -2,12 +2,15 @@
  * The OpenAPI 3.1 description of the API, generated from the route definitions and
  * zod schemas the handlers use (never written by hand), served at `/openapi.json`.
  *
- * Routes are declared with `route(app, definition, handler)`: the definition goes
- * into the document, the handler is mounted at its path. The handler checks the
- * request itself, with the very schemas the definition names, through the API's
- * one validation pipeline (`validate.ts`): that pipeline's order of checks (token,
- * size, content type, JSON syntax, shape) and its problem answers are the API's
- * contract, which the generic validators of `OpenAPIHono.openapi()` would change.
+ * Routes are declared with `route(app, { method, path }, describe, handler)`: the
+ * handler is mounted at its path, and what `describe` returns goes into the document.
+ * The handler checks the request itself, with the very schemas the description
+ * names, through the API's one validation pipeline (`validate.ts`): that pipeline's
+ * order of checks (token, size, content type, JSON syntax, shape) and its problem
+ * answers are the API's contract, which the generic validators of
+ * `OpenAPIHono.openapi()` would change. `describe` runs when the document is first
+ * generated, not when the app is built: a request builds only the schemas its own
+ * handler checks with (src/worker.ts builds the app on the first request).
  */
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -27,10 +30,25 @@ export type ApiContext = Context<ApiEnv>;
 
 export const newApi = (): Api => new OpenAPIHono<ApiEnv>();
 
-/** Declares a route: described in the document, and served. */
-export function route(app: Api, definition: RouteConfig, handler: (c: ApiContext) => Response | Promise<Response>): void {
-  app.openAPIRegistry.registerPath(definition);
-  app.on(definition.method.toUpperCase(), definition.path.replaceAll(/\{(\w+)\}/g, ":$1"), handler);
+/** Where a route is served: its method, and its path with `{name}` for a parameter. */
+export type RouteAt = Pick<RouteConfig, "method" | "path">;
+/** What the document says of a route. */
+export type RouteDescription = Omit<RouteConfig, "method" | "path">;
+
+/** Each app's descriptions not in its document's registry yet, in the order they were declared. */
+const undescribed = new WeakMap<Api, (() => void)[]>();
+
+/** Runs `describe` when the app's document is first generated, in declaration order. */
+function describeLater(app: Api, describe: () => void): void {
+  const queue = undescribed.get(app) ?? [];
+  queue.push(describe);
+  undescribed.set(app, queue);
+}
+
+/** Declares a route: served from now on, described in the document when it is generated. */
+export function route(app: Api, at: RouteAt, describe: () => RouteDescription, handler: (c: ApiContext) => Response | Promise<Response>): void {
+  describeLater(app, () => app.openAPIRegistry.registerPath({ ...at, ...describe() }));
+  app.on(at.method.toUpperCase(), at.path.replaceAll(/\{(\w+)\}/g, ":$1"), handler);
 }
 
 /**
@@ -47,7 +65,7 @@ export function problemAnswers(codes: readonly HttpCode[]): RouteConfig["respons
         description: codes.map((code) => `\`${code}\`: ${CODES[code].meaning}`).join("; "),
         content: {
           "application/problem+json": {
-            schema: Problem,
+            schema: Problem(),
             // Built when the document is generated, not when the route is declared: a cold start skips them.
             get examples() {
               return Object.fromEntries(codes.map((code) => [code, { summary: CODES[code].title, value: new ApiError(code, CODES[code].meaning).toProblem() }]));
@@ -92,7 +110,7 @@ function describeHooks(app: Api): void {
     },
   };
   const responses = {
-    202: json(HookAccepted, "Accepted: the delivery became an event"),
+    202: json(HookAccepted(), "Accepted: the delivery became an event"),
     ...problemAnswers(HOOK_CODES),
   };
   const description =
@@ -145,7 +163,7 @@ function describeProviders(app: Api): void {
       body: { required: true, content: { "application/json": { schema: z.unknown() } } },
     },
     responses: {
-      202: json(z.union([EventPublished, EventIgnored]), "Accepted: the delivery became an event (or was a duplicate), or is one the provider's configuration ignores"),
+      202: json(z.union([EventPublished(), EventIgnored()]), "Accepted: the delivery became an event (or was a duplicate), or is one the provider's configuration ignores"),
       ...problemAnswers(PROVIDER_CODES),
     },
   });
@@ -153,25 +171,26 @@ function describeProviders(app: Api): void {
 
 /** Serves the document at `/openapi.json` (public: it describes shapes, never data). */
 export function serveDocument(app: Api): void {
-  describeHooks(app);
-  describeProviders(app);
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "API_TOKEN (everything) or API_TOKEN_READONLY (GET only)",
+  describeLater(app, () => {
+    describeHooks(app);
+    describeProviders(app);
+    app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+      type: "http",
+      scheme: "bearer",
+      description: "API_TOKEN (everything) or API_TOKEN_READONLY (GET only)",
+    });
   });
   // Generated once per isolate: the definitions do not change while it lives.
   let generated: ReturnType<typeof document> | undefined;
   route(
     app,
-    {
-      method: "get",
-      path: "/openapi.json",
+    { method: "get", path: "/openapi.json" },
+    () => ({
       tags: ["Reference"],
       summary: "This document",
       security: [],
       responses: { 200: json(z.record(z.string(), z.unknown()), "The OpenAPI 3.1 document") },
-    },
+    }),
     (c) => {
       generated ??= document(app);
       // The server is whoever was asked: a Worker may answer on several hostnames.
@@ -182,6 +201,7 @@ export function serveDocument(app: Api): void {
 
 /** The document itself. */
 export function document(app: Api) {
+  for (const describe of undescribed.get(app)?.splice(0) ?? []) describe();
   return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {

@@ -10,16 +10,20 @@ import { json, problems, route, type Api } from "./openapi.js";
 import { ApiError } from "./problem.js";
 import { InstancePage, Stats } from "./responses.js";
 import { MAX_ATTRIBUTES, MAX_PAGE_SIZE as MAX_LIMIT, MAX_QUERY_VALUES, MAX_TAGS } from "../lib/bounds.js";
-import { ID_PATTERN, TAG_KEY_PATTERN, check } from "./validate.js";
+import { ID_PATTERN, TAG_KEY_PATTERN } from "../lib/ids.js";
+import { once } from "../lib/once.js";
+import { check } from "./validate.js";
 
-const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: "custom", message: "a time is an ISO 8601 date-time or epoch milliseconds" });
-    return z.NEVER;
-  }
-  return ms;
-});
+const timestamp = once(() =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: "custom", message: "a time is an ISO 8601 date-time or epoch milliseconds" });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+);
 
 /** A repeatable `key:value` filter, at most `max` times, deduplicated. */
 const pairs = (what: string, max: number, description: string) =>
@@ -41,29 +45,33 @@ const pairs = (what: string, max: number, description: string) =>
     .meta({ description });
 
 /** What a search matches: the filters of `GET /api/instances`, and the `filter` of a bulk action. */
-export const searchFilter = z.strictObject({
-  workflow: z.string().max(64).optional(),
-  // Bounded and deduplicated, so that no search needs more of D1's bound variables than it allows.
-  status: z
-    .array(z.enum(STATUSES, { message: `a status is one of ${STATUSES.join(", ")}` }))
-    .max(MAX_QUERY_VALUES, `status may be given at most ${MAX_QUERY_VALUES} times`)
-    .transform((statuses) => [...new Set(statuses)])
-    .default([])
-    .meta({ description: `Repeatable (up to ${MAX_QUERY_VALUES} times): any of these statuses` }),
-  tag: pairs("a tag", MAX_TAGS, `Repeatable \`key:value\` (up to ${MAX_TAGS} times): every one must match`),
-  attr: pairs("an attribute", MAX_ATTRIBUTES, `Repeatable \`key:value\` (up to ${MAX_ATTRIBUTES} times): search attributes, every one must match`),
-  parent: z.string().regex(ID_PATTERN, "parent is an instance id").optional().meta({ description: "Children of this instance" }),
-  createdAfter: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, inclusive" }),
-  createdBefore: timestamp.optional().meta({ description: "ISO 8601 time or epoch ms, exclusive" }),
-});
+export const searchFilter = once(() =>
+  z.strictObject({
+    workflow: z.string().max(64).optional(),
+    // Bounded and deduplicated, so that no search needs more of D1's bound variables than it allows.
+    status: z
+      .array(z.enum(STATUSES, { message: `a status is one of ${STATUSES.join(", ")}` }))
+      .max(MAX_QUERY_VALUES, `status may be given at most ${MAX_QUERY_VALUES} times`)
+      .transform((statuses) => [...new Set(statuses)])
+      .default([])
+      .meta({ description: `Repeatable (up to ${MAX_QUERY_VALUES} times): any of these statuses` }),
+    tag: pairs("a tag", MAX_TAGS, `Repeatable \`key:value\` (up to ${MAX_TAGS} times): every one must match`),
+    attr: pairs("an attribute", MAX_ATTRIBUTES, `Repeatable \`key:value\` (up to ${MAX_ATTRIBUTES} times): search attributes, every one must match`),
+    parent: z.string().regex(ID_PATTERN, "parent is an instance id").optional().meta({ description: "Children of this instance" }),
+    createdAfter: timestamp().optional().meta({ description: "ISO 8601 time or epoch ms, inclusive" }),
+    createdBefore: timestamp().optional().meta({ description: "ISO 8601 time or epoch ms, exclusive" }),
+  }),
+);
 
-const listQuery = searchFilter.extend({
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT, `limit is at most ${MAX_LIMIT}`).default(50),
-  cursor: z.string().max(500).optional().meta({ description: "`nextCursor` of the previous page" }),
-});
+const listQuery = once(() =>
+  searchFilter().extend({
+    limit: z.coerce.number().int().min(1).max(MAX_LIMIT, `limit is at most ${MAX_LIMIT}`).default(50),
+    cursor: z.string().max(500).optional().meta({ description: "`nextCursor` of the previous page" }),
+  }),
+);
 
 /** A checked filter as the index's queries take it. */
-export function toSearchFilter(query: z.output<typeof searchFilter>): SearchFilter {
+export function toSearchFilter(query: z.output<ReturnType<typeof searchFilter>>): SearchFilter {
   return {
     statuses: query.status,
     tags: query.tag,
@@ -111,18 +119,17 @@ export function decodeCursor(text: string): Cursor {
 export function searchRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/instances",
+    { method: "get", path: "/api/instances" },
+    () => ({
       tags: ["Search"],
       summary: "List and search instances",
       description:
         "Through the D1 index, newest first, paged by keyset: instances that arrive while you page never shift a page. The index may lag an instance by moments.",
-      request: { query: listQuery },
-      responses: { 200: json(InstancePage, "A page of instances"), ...problems(422) },
-    },
+      request: { query: listQuery() },
+      responses: { 200: json(InstancePage(), "A page of instances"), ...problems(422) },
+    }),
     async (c) => {
-      const query = check(listQuery, queryObject(new URL(c.req.url)), "the search");
+      const query = check(listQuery(), queryObject(new URL(c.req.url)), "the search");
       const page = await searchInstances(indexDb(c.env.DB), {
         ...toSearchFilter(query),
         limit: query.limit,
@@ -134,13 +141,12 @@ export function searchRoutes(app: Api): void {
 
   route(
     app,
-    {
-      method: "get",
-      path: "/api/stats",
+    { method: "get", path: "/api/stats" },
+    () => ({
       tags: ["Search"],
       summary: "Count instances by workflow and status",
-      responses: { 200: json(Stats, "The counts"), ...problems() },
-    },
+      responses: { 200: json(Stats(), "The counts"), ...problems() },
+    }),
     async (c) => {
       const rows = await instanceStats(indexDb(c.env.DB));
       const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;

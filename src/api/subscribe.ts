@@ -4,6 +4,7 @@
  * stream comes from the instance's watch hub (src/watch/hub.ts) as it is.
  */
 import { z } from "zod";
+import { once } from "../lib/once.js";
 import { EVENT_TYPES, isEventType } from "../watch/events.js";
 import { openSubscription } from "../watch/open.js";
 import { instanceParams, problems, route, type Api, type ApiContext } from "./openapi.js";
@@ -11,27 +12,29 @@ import { notFound } from "./problem.js";
 import { check, checkId, instanceId } from "./validate.js";
 
 const FILTER_PATTERN = new RegExp(`^(${EVENT_TYPES.join("|")})(,(${EVENT_TYPES.join("|")}))*$`);
-const eventId = z.string().regex(/^\d{1,15}$/, "an eventId is a whole number");
+const eventId = once(() => z.string().regex(/^\d{1,15}$/, "an eventId is a whole number"));
 
-export const subscribeQuery = z.strictObject({
-  cursor: eventId.optional().meta({ description: "The last `eventId` already seen: the stream starts after it (`Last-Event-ID` does the same and wins)" }),
-  filter: z
-    .string()
-    .max(2_000)
-    .refine((value) => FILTER_PATTERN.test(value), {
-      error: (issue) => `not an event type: ${String(issue.input).split(",").filter((type) => !isEventType(type)).join(", ")}; the types are ${EVENT_TYPES.join(", ")}`,
-    })
-    .meta({ pattern: FILTER_PATTERN.source })
-    .transform((value) => [...new Set(value.split(","))])
-    .optional()
-    .meta({ description: "Comma-separated event types: only these are sent (the stream still ends when the instance does)" }),
-});
+export const subscribeQuery = once(() =>
+  z.strictObject({
+    cursor: eventId().optional().meta({ description: "The last `eventId` already seen: the stream starts after it (`Last-Event-ID` does the same and wins)" }),
+    filter: z
+      .string()
+      .max(2_000)
+      .refine((value) => FILTER_PATTERN.test(value), {
+        error: (issue) => `not an event type: ${String(issue.input).split(",").filter((type) => !isEventType(type)).join(", ")}; the types are ${EVENT_TYPES.join(", ")}`,
+      })
+      .meta({ pattern: FILTER_PATTERN.source })
+      .transform((value) => [...new Set(value.split(","))])
+      .optional()
+      .meta({ description: "Comma-separated event types: only these are sent (the stream still ends when the instance does)" }),
+  }),
+);
 
 /** A subscription's cursor and filter from the query and `Last-Event-ID`. */
 export function subscribeRequest(c: ApiContext | { req: ApiContext["req"] }) {
-  const query = check(subscribeQuery, Object.fromEntries(new URL(c.req.url).searchParams), "the subscribe request");
+  const query = check(subscribeQuery(), Object.fromEntries(new URL(c.req.url).searchParams), "the subscribe request");
   const lastEventId = c.req.header("last-event-id");
-  const after = Number(lastEventId !== undefined && lastEventId !== "" ? check(eventId, lastEventId, "Last-Event-ID") : (query.cursor ?? 0));
+  const after = Number(lastEventId !== undefined && lastEventId !== "" ? check(eventId(), lastEventId, "Last-Event-ID") : (query.cursor ?? 0));
   return { after, ...(query.filter && { filter: query.filter }) };
 }
 
@@ -47,22 +50,21 @@ const DESCRIPTION = `Server-Sent Events: first the instance's history (created, 
 export function subscribeRoutes(app: Api): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/instances/{id}/subscribe",
+    { method: "get", path: "/api/instances/{id}/subscribe" },
+    () => ({
       tags: ["Instances"],
       summary: "Subscribe to an instance's events",
       description: DESCRIPTION,
       request: {
-        params: instanceParams(instanceId),
-        query: subscribeQuery,
-        headers: z.object({ "last-event-id": eventId.optional().meta({ description: "The last `eventId` seen (a reconnecting EventSource sends it)" }) }),
+        params: instanceParams(instanceId()),
+        query: subscribeQuery(),
+        headers: z.object({ "last-event-id": eventId().optional().meta({ description: "The last `eventId` seen (a reconnecting EventSource sends it)" }) }),
       },
       responses: {
         200: { description: "The event stream", content: { "text/event-stream": { schema: z.string().meta({ example: 'id: 7\nevent: step_completed\ndata: {"instanceId":"order-1","eventId":7,"type":"step_completed","timestamp":1767225600000,"stepName":"charge","stepCount":1,"stepKind":"do","output":{"charged":true}}\n\n' }) } } },
         ...problems(404, 422),
       },
-    },
+    }),
     async (c) => {
       const id = checkId(c.req.param("id")!);
       const request = subscribeRequest(c);

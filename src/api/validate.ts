@@ -6,72 +6,71 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { InputSchema } from "../engine/types.js";
-import { MAX_EVENT_TYPE_LENGTH, MAX_ID_LENGTH, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
+import { MAX_EVENT_TYPE_LENGTH, MAX_TAG_VALUE_LENGTH, MAX_TAGS } from "../lib/bounds.js";
+import { EVENT_TYPE_PATTERN, ID_PATTERN, ID_RULE, RESERVED_EVENT_ID_PREFIXES, TAG_KEY_PATTERN, TAG_KEY_RULE } from "../lib/ids.js";
 import { JsonError, decodeUtf8, parseJson } from "../lib/json.js";
+import { once } from "../lib/once.js";
 import { ApiError, type FieldError } from "./problem.js";
 
 export { MAX_TAGS };
 
-/** Instance ids and event ids: letters, digits and `-_.:~`, 1 to 100 characters. */
-export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:~-]{0,${MAX_ID_LENGTH - 1}}$`);
-const ID_RULE = `1 to ${MAX_ID_LENGTH} letters, digits or -_.:~, starting with a letter or digit`;
-export const EVENT_TYPE_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${MAX_EVENT_TYPE_LENGTH - 1}}$`);
+export const instanceId = once(() => z.string().regex(ID_PATTERN, `an id is ${ID_RULE}`));
 
-/** The prefix of the event ids of webhook deliveries (src/hooks/route.ts). */
-export const HOOK_EVENT_ID_PREFIX = "hook:";
-/** Event ids given through the API may not start with these, so that ids from different sources never collide. */
-export const RESERVED_EVENT_ID_PREFIXES = [HOOK_EVENT_ID_PREFIX] as const;
+const tags = once(() =>
+  z
+    .record(
+      z.string().regex(TAG_KEY_PATTERN, TAG_KEY_RULE),
+      z.string().max(MAX_TAG_VALUE_LENGTH, `a tag value is at most ${MAX_TAG_VALUE_LENGTH} characters`),
+    )
+    .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`),
+);
 
-export const instanceId = z.string().regex(ID_PATTERN, `an id is ${ID_RULE}`);
+export const startBody = once(() =>
+  z
+    .strictObject({
+      id: instanceId().optional().meta({ description: "Your id for the instance (an idempotency key); a UUID when absent" }),
+      input: z.unknown().optional().meta({ description: "The workflow's input, checked against the schema it declares" }),
+      tags: tags().optional().meta({ description: `Up to ${MAX_TAGS} key/value pairs to search by` }),
+    })
+    .meta({ id: "StartRequest" }),
+);
 
-export const TAG_KEY_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_TAG_KEY_LENGTH - 1}}$`);
-const TAG_KEY_RULE = `a tag key is 1 to ${MAX_TAG_KEY_LENGTH} letters, digits or -_., starting with a letter or digit`;
+export const restartBody = once(() =>
+  z
+    .strictObject({
+      fromStep: z
+        .strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() })
+        .optional()
+        .meta({ description: "Keep the results of the steps before this one; from the beginning when absent" }),
+    })
+    .meta({ id: "RestartRequest" }),
+);
 
-const tags = z
-  .record(
-    z.string().regex(TAG_KEY_PATTERN, TAG_KEY_RULE),
-    z.string().max(MAX_TAG_VALUE_LENGTH, `a tag value is at most ${MAX_TAG_VALUE_LENGTH} characters`),
-  )
-  .refine((value) => Object.keys(value).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
+export const terminateBody = once(() =>
+  z
+    .strictObject({
+      /** Run the rollbacks of completed steps before ending terminated. */
+      rollback: z.boolean().optional().meta({ description: "Run the rollbacks of completed steps before ending terminated" }),
+    })
+    .meta({ id: "TerminateRequest" }),
+);
 
-export const startBody = z
-  .strictObject({
-    id: instanceId.optional().meta({ description: "Your id for the instance (an idempotency key); a UUID when absent" }),
-    input: z.unknown().optional().meta({ description: "The workflow's input, checked against the schema it declares" }),
-    tags: tags.optional().meta({ description: `Up to ${MAX_TAGS} key/value pairs to search by` }),
-  })
-  .meta({ id: "StartRequest" });
-
-export const restartBody = z
-  .strictObject({
-    fromStep: z
-      .strictObject({ name: z.string().min(1).max(256), count: z.number().int().min(1).optional() })
-      .optional()
-      .meta({ description: "Keep the results of the steps before this one; from the beginning when absent" }),
-  })
-  .meta({ id: "RestartRequest" });
-
-export const terminateBody = z
-  .strictObject({
-    /** Run the rollbacks of completed steps before ending terminated. */
-    rollback: z.boolean().optional().meta({ description: "Run the rollbacks of completed steps before ending terminated" }),
-  })
-  .meta({ id: "TerminateRequest" });
-
-export const eventBody = z
-  .strictObject({
-    type: z.string().regex(EVENT_TYPE_PATTERN, `an event type is 1 to ${MAX_EVENT_TYPE_LENGTH} letters, digits or -_.:/, starting with a letter or digit`),
-    payload: z.unknown().optional(),
-    id: z
-      .string()
-      .regex(ID_PATTERN, `an event id is ${ID_RULE}`)
-      .refine((id) => !RESERVED_EVENT_ID_PREFIXES.some((prefix) => id.startsWith(prefix)), {
-        message: `an event id may not start with ${RESERVED_EVENT_ID_PREFIXES.map((p) => `"${p}"`).join(", ")}: those name webhook deliveries`,
-      })
-      .optional()
-      .meta({ description: `Deduplicates: an event with an id already accepted is accepted once. Ids starting with ${RESERVED_EVENT_ID_PREFIXES.join(", ")} are reserved for webhook deliveries` }),
-  })
-  .meta({ id: "EventRequest" });
+export const eventBody = once(() =>
+  z
+    .strictObject({
+      type: z.string().regex(EVENT_TYPE_PATTERN, `an event type is 1 to ${MAX_EVENT_TYPE_LENGTH} letters, digits or -_.:/, starting with a letter or digit`),
+      payload: z.unknown().optional(),
+      id: z
+        .string()
+        .regex(ID_PATTERN, `an event id is ${ID_RULE}`)
+        .refine((id) => !RESERVED_EVENT_ID_PREFIXES.some((prefix) => id.startsWith(prefix)), {
+          message: `an event id may not start with ${RESERVED_EVENT_ID_PREFIXES.map((p) => `"${p}"`).join(", ")}: those name webhook deliveries`,
+        })
+        .optional()
+        .meta({ description: `Deduplicates: an event with an id already accepted is accepted once. Ids starting with ${RESERVED_EVENT_ID_PREFIXES.join(", ")} are reserved for webhook deliveries` }),
+    })
+    .meta({ id: "EventRequest" }),
+);
 
 /** How a refusal of `src/lib/json.ts` is answered. */
 export function jsonProblem(error: JsonError): ApiError {

@@ -15,13 +15,12 @@ import { check, checkInput, readJson, startBody } from "./validate.js";
 export function workflowRoutes(app: Api, workflows: WorkflowRegistry): void {
   route(
     app,
-    {
-      method: "get",
-      path: "/api/workflows",
+    { method: "get", path: "/api/workflows" },
+    () => ({
       tags: ["Workflows"],
       summary: "List the registered workflows",
-      responses: { 200: json(WorkflowList, "The registered workflows"), ...problems() },
-    },
+      responses: { 200: json(WorkflowList(), "The registered workflows"), ...problems() },
+    }),
     (c) =>
       c.json({
         workflows: Object.values(workflows).map((w) => ({ name: w.name, description: w.description ?? null, version: w.version ?? null })),
@@ -30,32 +29,31 @@ export function workflowRoutes(app: Api, workflows: WorkflowRegistry): void {
 
   route(
     app,
-    {
-      method: "post",
-      path: "/api/workflows/{name}/instances",
+    { method: "post", path: "/api/workflows/{name}/instances" },
+    () => ({
       tags: ["Workflows"],
       summary: "Start an instance",
       description:
         "Starts an instance of the workflow. The same `id` again for the same workflow answers 200 with the existing instance (no second run); for another workflow 409. A workflow with a `rateLimit` refuses starts beyond it with 429 `RATE_LIMITED` and `Retry-After`, creating nothing. A workflow with a `debounce` answers 202 with the instance pending for the start's key: a new one (with the given `id`), or the one already pending, whose input this start replaces.",
       request: {
         params: z.object({ name: z.string().meta({ description: "A registered workflow's name" }) }),
-        body: jsonBody(startBody, false),
+        body: jsonBody(startBody(), false),
       },
       responses: {
-        201: { ...json(InstanceSummarySchema, "Started"), headers: z.object({ location: z.string().meta({ description: "The instance's URL" }) }) },
-        200: json(InstanceSummarySchema, "An instance with this id already runs this workflow: nothing new was started"),
-        202: { ...json(DebouncedStart, "Debounced: the pending instance of the start's key, which starts at `debounce.until` unless another start pushes it back"), headers: z.object({ location: z.string() }) },
+        201: { ...json(InstanceSummarySchema(), "Started"), headers: z.object({ location: z.string().meta({ description: "The instance's URL" }) }) },
+        200: json(InstanceSummarySchema(), "An instance with this id already runs this workflow: nothing new was started"),
+        202: { ...json(DebouncedStart(), "Debounced: the pending instance of the start's key, which starts at `debounce.until` unless another start pushes it back"), headers: z.object({ location: z.string() }) },
         429: {
           ...problems(429)[429]!,
           headers: z.object({ "retry-after": z.string().meta({ description: "Seconds until the rate limit accepts a start again" }) }),
         },
         ...problems(400, 403, 404, 409, 413, 415, 422),
       },
-    },
+    }),
     async (c) => {
       const name = c.req.param("name")!;
       if (!Object.hasOwn(workflows, name)) throw notFound("workflow", name);
-      const body = check(startBody, await readJson(c, { optional: true }), "the start request");
+      const body = check(startBody(), await readJson(c, { optional: true }), "the start request");
       const schema = workflows[name]!.input;
       if (schema) await checkInput(schema, body.input, name);
       const id = body.id ?? crypto.randomUUID();

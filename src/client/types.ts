@@ -67,29 +67,29 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
-export type Problem = z.output<typeof schemas.Problem>;
-export type StepView = z.output<typeof schemas.Step>;
-export type WaitingFor = z.output<typeof schemas.WaitingFor>;
-export type InstanceError = z.output<typeof schemas.ErrorRecord>;
-export type InstanceListItem = z.output<typeof schemas.ListItem>;
-export type InstancePage = z.output<typeof schemas.InstancePage>;
-export type Stats = z.output<typeof schemas.Stats>;
-export type WorkflowInfo = z.output<typeof schemas.WorkflowList>["workflows"][number];
-export type EventAccepted = z.output<typeof schemas.EventAccepted>;
-export type LifecycleAnswer = z.output<typeof schemas.LifecycleAnswer>;
-export type EventPublished = z.output<typeof eventSchemas.EventPublished>;
-export type Schedule = z.output<typeof scheduleSchemas.Schedule>;
+export type Problem = z.output<ReturnType<typeof schemas.Problem>>;
+export type StepView = z.output<ReturnType<typeof schemas.Step>>;
+export type WaitingFor = z.output<ReturnType<typeof schemas.WaitingFor>>;
+export type InstanceError = z.output<ReturnType<typeof schemas.ErrorRecord>>;
+export type InstanceListItem = z.output<ReturnType<typeof schemas.ListItem>>;
+export type InstancePage = z.output<ReturnType<typeof schemas.InstancePage>>;
+export type Stats = z.output<ReturnType<typeof schemas.Stats>>;
+export type WorkflowInfo = z.output<ReturnType<typeof schemas.WorkflowList>>["workflows"][number];
+export type EventAccepted = z.output<ReturnType<typeof schemas.EventAccepted>>;
+export type LifecycleAnswer = z.output<ReturnType<typeof schemas.LifecycleAnswer>>;
+export type EventPublished = z.output<ReturnType<typeof eventSchemas.EventPublished>>;
+export type Schedule = z.output<ReturnType<typeof scheduleSchemas.Schedule>>;
 /** A schedule to create, or to put in place of the one with the same `id`. */
-export type ScheduleRequest = z.input<typeof scheduleSchemas.scheduleBody>;
+export type ScheduleRequest = z.input<ReturnType<typeof scheduleSchemas.scheduleBody>>;
 
 /** An instance as `GET /api/instances/:id` shows it, with its workflow's input and output types. */
-export type Instance<Input = unknown, Output = unknown> = Omit<z.output<typeof schemas.Instance>, "input" | "output"> & {
+export type Instance<Input = unknown, Output = unknown> = Omit<z.output<ReturnType<typeof schemas.Instance>>, "input" | "output"> & {
   input?: Input;
   output?: Output;
 };
 
 /** What `start` answers; pass it to `get` or `waitFor` to keep the workflow's types. */
-export type Started<Name extends string = string> = z.output<typeof schemas.InstanceSummarySchema> & {
+export type Started<Name extends string = string> = z.output<ReturnType<typeof schemas.InstanceSummarySchema>> & {
   workflow: Name;
   /** False when an instance with this id already ran this workflow (nothing new was started). */
   created: boolean;
@@ -122,14 +122,14 @@ export interface ListFilters {
 /** What a bulk action matches: the filters of `list`, without paging. */
 export type BulkFilter = Omit<ListFilters, "limit" | "cursor">;
 /** What a bulk action does to each instance. */
-export type BulkAction = z.input<typeof bulkSchemas.bulkAction>;
-export type BulkJob = z.output<typeof bulkSchemas.BulkJob>;
-export type BulkDryRun = z.output<typeof bulkSchemas.BulkDryRun>;
-export type BulkTargetPage = z.output<typeof bulkSchemas.BulkTargetPage>;
+export type BulkAction = z.input<ReturnType<typeof bulkSchemas.bulkAction>>;
+export type BulkJob = z.output<ReturnType<typeof bulkSchemas.BulkJob>>;
+export type BulkDryRun = z.output<ReturnType<typeof bulkSchemas.BulkDryRun>>;
+export type BulkTargetPage = z.output<ReturnType<typeof bulkSchemas.BulkTargetPage>>;
 
 /** What `fork` takes: the fork's id, the step to fork at (nothing copied when absent), a new input. */
-export type ForkOptions = z.input<typeof forkSchemas.forkBody>;
-export type Forked = z.output<typeof schemas.InstanceSummarySchema> & { forkedFrom: z.output<typeof schemas.ForkedFrom> };
+export type ForkOptions = z.input<ReturnType<typeof forkSchemas.forkBody>>;
+export type Forked = z.output<ReturnType<typeof schemas.InstanceSummarySchema>> & { forkedFrom: z.output<ReturnType<typeof schemas.ForkedFrom>> };
 
 export interface Resolved {
   id: string;

@@ -7,7 +7,7 @@
  * Instances are created by the same Durable Object call the HTTP API makes, so they
  * are indexed, listed and shown in the dashboard like any other.
  */
-import { ID_PATTERN } from "../api/validate.js";
+import { ID_PATTERN } from "../lib/ids.js";
 import { startInstance, type StartEnv } from "../flow/start.js";
 import type { WorkflowRegistry } from "../workflow.js";
 import { bindingError } from "./errors.js";

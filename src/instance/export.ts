@@ -10,7 +10,7 @@
  * journal holds, never parsed and written again.
  */
 import type { StepRow as JournalStepRow } from "./journal.js";
-import { JOURNAL_FORMAT, JOURNAL_VERSION } from "../journal/format.js";
+import { JOURNAL_FORMAT, JOURNAL_VERSION } from "../journal/version.js";
 import { tableExists } from "./schema.js";
 import type { Sql } from "./sql.js";
 import type { InstanceRow } from "./view.js";

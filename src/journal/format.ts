@@ -7,93 +7,106 @@
  * name; a new version only ever adds optional fields, or gets a reader of its own here.
  */
 import { z } from "zod";
+import { once } from "../lib/once.js";
 import { ErrorRecord, Status, WaitingFor } from "../api/responses.js";
 import { STEP_KINDS, STEP_STATUSES, type StepRecord } from "../engine/journal.js";
+import { JOURNAL_FORMAT, JOURNAL_VERSION } from "./version.js";
 
-export const JOURNAL_FORMAT = "cairn.journal";
-export const JOURNAL_VERSION = 1;
+export { JOURNAL_FORMAT, JOURNAL_VERSION };
 
-const time = z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC), to the millisecond" });
+const time = once(() => z.string().meta({ format: "date-time", description: "ISO 8601 time (UTC), to the millisecond" }));
 /** A JSON value as the journal holds it; absent stands for `undefined`. */
-const json = z.unknown();
+const json = once(() => z.unknown());
 
-export const JournalStep = z
-  .object({
-    seq: z.number().int().min(0).meta({ description: "Position in the workflow's sequence of step calls (0-based)" }),
-    kind: z.enum(STEP_KINDS),
-    name: z.string(),
-    count: z.number().int().min(1).meta({ description: "1 for the first call with this name, 2 for the second, …" }),
-    status: z.enum(STEP_STATUSES),
-    attempts: z.number().int().min(0).meta({ description: "Attempts started (step.do)" }),
-    startedAt: time,
-    attemptStartedAt: time.optional(),
-    finishedAt: time.optional(),
-    dueAt: time.optional().meta({ description: "Next attempt, wake-up, or event timeout" }),
-    eventType: z.string().optional(),
-    result: json.optional().meta({ description: "The step's result: plain JSON, or `{ $devalue }` / `{ $stream }` for what JSON cannot hold (docs/journal-format.md); absent for none" }),
-    error: ErrorRecord.optional(),
-    resolvedBy: z
-      .object({ by: z.string(), at: time })
-      .optional()
-      .meta({ description: "Set when an operator gave the result (`POST /api/instances/:id/steps/resolve`): who, and when" }),
-  })
-  .meta({ id: "JournalStep" });
+export const JournalStep = once(() =>
+  z
+    .object({
+      seq: z.number().int().min(0).meta({ description: "Position in the workflow's sequence of step calls (0-based)" }),
+      kind: z.enum(STEP_KINDS),
+      name: z.string(),
+      count: z.number().int().min(1).meta({ description: "1 for the first call with this name, 2 for the second, …" }),
+      status: z.enum(STEP_STATUSES),
+      attempts: z.number().int().min(0).meta({ description: "Attempts started (step.do)" }),
+      startedAt: time(),
+      attemptStartedAt: time().optional(),
+      finishedAt: time().optional(),
+      dueAt: time().optional().meta({ description: "Next attempt, wake-up, or event timeout" }),
+      eventType: z.string().optional(),
+      result: json().optional().meta({ description: "The step's result: plain JSON, or `{ $devalue }` / `{ $stream }` for what JSON cannot hold (docs/journal-format.md); absent for none" }),
+      error: ErrorRecord().optional(),
+      resolvedBy: z
+        .object({ by: z.string(), at: time() })
+        .optional()
+        .meta({ description: "Set when an operator gave the result (`POST /api/instances/:id/steps/resolve`): who, and when" }),
+    })
+    .meta({ id: "JournalStep" }),
+);
 
-export const JournalAttempt = z
-  .object({ seq: z.number().int().min(0), attempt: z.number().int().min(1), startedAt: time, finishedAt: time, error: ErrorRecord })
-  .meta({ id: "JournalAttempt", description: "A failed attempt of the step at `seq`" });
+export const JournalAttempt = once(() =>
+  z
+    .object({ seq: z.number().int().min(0), attempt: z.number().int().min(1), startedAt: time(), finishedAt: time(), error: ErrorRecord() })
+    .meta({ id: "JournalAttempt", description: "A failed attempt of the step at `seq`" }),
+);
 
-export const JournalEvent = z
-  .object({
-    id: z.string(),
-    type: z.string(),
-    timestamp: time.meta({ description: "When the event was accepted" }),
-    payload: json.optional(),
-    consumedBy: z.number().int().min(0).optional().meta({ description: "The step (seq) that received it; absent while it waits in the inbox" }),
-  })
-  .meta({ id: "JournalEvent" });
+export const JournalEvent = once(() =>
+  z
+    .object({
+      id: z.string(),
+      type: z.string(),
+      timestamp: time().meta({ description: "When the event was accepted" }),
+      payload: json().optional(),
+      consumedBy: z.number().int().min(0).optional().meta({ description: "The step (seq) that received it; absent while it waits in the inbox" }),
+    })
+    .meta({ id: "JournalEvent" }),
+);
 
-export const JournalInstance = z
-  .object({
-    id: z.string(),
-    workflow: z.string(),
-    workflowVersion: z.string().optional().meta({ description: "The `version` of the workflow as the exporting deployment has it" }),
-    status: Status,
-    input: json.optional(),
-    output: json.optional(),
-    error: ErrorRecord.optional(),
-    waitingFor: WaitingFor.optional(),
-    tags: z.record(z.string(), z.string()),
-    createdAt: time,
-    updatedAt: time,
-    completedAt: time.optional(),
-    parentId: z.string().optional(),
-    forkedFrom: z.object({ id: z.string(), step: z.object({ name: z.string(), count: z.number().int() }).optional() }).optional(),
-  })
-  .meta({ id: "JournalInstance" });
+export const JournalInstance = once(() =>
+  z
+    .object({
+      id: z.string(),
+      workflow: z.string(),
+      workflowVersion: z.string().optional().meta({ description: "The `version` of the workflow as the exporting deployment has it" }),
+      status: Status(),
+      input: json().optional(),
+      output: json().optional(),
+      error: ErrorRecord().optional(),
+      waitingFor: WaitingFor().optional(),
+      tags: z.record(z.string(), z.string()),
+      createdAt: time(),
+      updatedAt: time(),
+      completedAt: time().optional(),
+      parentId: z.string().optional(),
+      forkedFrom: z.object({ id: z.string(), step: z.object({ name: z.string(), count: z.number().int() }).optional() }).optional(),
+    })
+    .meta({ id: "JournalInstance" }),
+);
 
-export const JournalDocument = z
-  .object({
-    format: z.literal(JOURNAL_FORMAT),
-    version: z.literal(JOURNAL_VERSION),
-    exportedAt: time,
-    /** Set by recordings (golden files): what the journal shows. */
-    scenario: z.string().optional(),
-    instance: JournalInstance,
-    steps: z.array(JournalStep),
-    attempts: z.array(JournalAttempt),
-    events: z.array(JournalEvent),
-  })
-  .meta({ id: "Journal", description: `An instance's history, format "${JOURNAL_FORMAT}" version ${JOURNAL_VERSION} (docs/journal-format.md)` });
+export const JournalDocument = once(() =>
+  z
+    .object({
+      format: z.literal(JOURNAL_FORMAT),
+      version: z.literal(JOURNAL_VERSION),
+      exportedAt: time(),
+      /** Set by recordings (golden files): what the journal shows. */
+      scenario: z.string().optional(),
+      instance: JournalInstance(),
+      steps: z.array(JournalStep()),
+      attempts: z.array(JournalAttempt()),
+      events: z.array(JournalEvent()),
+    })
+    .meta({ id: "Journal", description: `An instance's history, format "${JOURNAL_FORMAT}" version ${JOURNAL_VERSION} (docs/journal-format.md)` }),
+);
 
-export const JournalPage = JournalDocument.extend({
-  nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page" }),
-}).meta({ id: "JournalPage", description: "One page of an instance's journal: the instance, and the next steps, their failed attempts and events" });
+export const JournalPage = once(() =>
+  JournalDocument()
+    .extend({ nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page" }) })
+    .meta({ id: "JournalPage", description: "One page of an instance's journal: the instance, and the next steps, their failed attempts and events" }),
+);
 
-export type JournalDocument = z.output<typeof JournalDocument>;
-export type JournalPage = z.output<typeof JournalPage>;
-export type JournalStep = z.output<typeof JournalStep>;
-export type JournalEvent = z.output<typeof JournalEvent>;
+export type JournalDocument = z.output<ReturnType<typeof JournalDocument>>;
+export type JournalPage = z.output<ReturnType<typeof JournalPage>>;
+export type JournalStep = z.output<ReturnType<typeof JournalStep>>;
+export type JournalEvent = z.output<ReturnType<typeof JournalEvent>>;
 
 /** The error a journal that cannot be read throws, with what is wrong and what to do. */
 export class JournalFormatError extends Error {
@@ -114,7 +127,7 @@ export function readJournal(value: unknown, source = "the journal"): JournalDocu
     if (typeof candidate.version === "number" && candidate.version > JOURNAL_VERSION) {
       throw new JournalFormatError(`${source} is ${JOURNAL_FORMAT} version ${candidate.version}; this code reads up to version ${JOURNAL_VERSION}: update Cairn`);
     }
-    const parsed = JournalDocument.safeParse(value);
+    const parsed = JournalDocument().safeParse(value);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
     throw new JournalFormatError(`${source} is not a valid ${JOURNAL_FORMAT}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
@@ -129,9 +142,9 @@ interface PlainJournal {
   version?: string | null;
   scenario?: string;
   input?: unknown;
-  outcome?: { kind: "completed"; output?: string } | { kind: "failed"; error: z.output<typeof ErrorRecord> } | { kind: "suspended" };
-  records: { seq: number; name: string; count: number; kind: string; status: string; attempts: number; startedAt: number; attemptStartedAt?: number; finishedAt?: number; dueAt?: number; eventType?: string; result?: string; error?: z.output<typeof ErrorRecord> }[];
-  attempts?: { seq: number; attempt: number; startedAt: number; finishedAt: number; error: z.output<typeof ErrorRecord> }[];
+  outcome?: { kind: "completed"; output?: string } | { kind: "failed"; error: z.output<ReturnType<typeof ErrorRecord>> } | { kind: "suspended" };
+  records: { seq: number; name: string; count: number; kind: string; status: string; attempts: number; startedAt: number; attemptStartedAt?: number; finishedAt?: number; dueAt?: number; eventType?: string; result?: string; error?: z.output<ReturnType<typeof ErrorRecord>> }[];
+  attempts?: { seq: number; attempt: number; startedAt: number; finishedAt: number; error: z.output<ReturnType<typeof ErrorRecord>> }[];
   inbox?: { id: string; type: string; timestamp: number; payload?: string; consumedBy?: number }[];
 }
 

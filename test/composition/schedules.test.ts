@@ -5,7 +5,7 @@
  */
 import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
-import { ID_PATTERN } from "../../src/api/validate.js";
+import { ID_PATTERN } from "../../src/lib/ids.js";
 import { fireInstanceId } from "../../src/flow/schedule.js";
 import { indexDb, searchInstances } from "../../src/index-db/queries.js";
 import { MAX_SCHEDULE_ID_LENGTH } from "../../src/lib/bounds.js";

@@ -10,7 +10,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../../api/problem.js";
-import { EVENT_TYPE_PATTERN, ID_PATTERN, jsonProblem, notUtf8 } from "../../api/validate.js";
+import { jsonProblem, notUtf8 } from "../../api/validate.js";
+import { EVENT_TYPE_PATTERN, ID_PATTERN } from "../../lib/ids.js";
 import type { Env } from "../../env.js";
 import { publishEvent } from "../../events/publish.js";
 import { base64url } from "../../lib/base64url.js";
