@@ -110,11 +110,22 @@ export class Driver {
    * eviction, and the instance's status does not change.
    */
   private keepOrForget(execution: Execution): void {
-    if (this.execution !== execution || this.advancing || !execution.idle || execution.finished) return;
+    if (this.execution !== execution) return;
     if (execution.resultChars <= IDLE_EXECUTION_MAX_RESULT_BYTES) return;
+    this.release();
+  }
+
+  /**
+   * Drops the execution from memory if it is idle (nothing runs, so nothing is
+   * journaled: its waits are forgotten, the journal keeps them). Answers whether an
+   * execution is still in memory.
+   */
+  release(): boolean {
+    const execution = this.execution;
+    if (!execution || this.advancing || !execution.idle || execution.finished) return this.inMemory;
     this.drop();
-    // Nothing is under way, so nothing is journaled: its waits are forgotten, the journal keeps them.
     execution.abort(new Error("dropped from memory while waiting; the next wake-up replays it"), { journal: false });
+    return false;
   }
 
   pause(): void {
