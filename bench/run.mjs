@@ -23,6 +23,7 @@
  *   --cost-io-steps 3  --cost-io-ms 1000                         (cost: steps awaiting outside I/O)
  *   --startup-rounds 3                                            (startup)
  *   --memory-count 500  --memory-large-count 10                   (memory: idle objects of each layer, and instances with 5 × 1 MB results)
+ *   --memory-brief: the memory rung measures Cairn's instances only, not each layer nor eviction (--quick does)
  *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
  *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
  *   --quick: small sizes and counts, for a smoke run (not for the docs)
@@ -76,6 +77,7 @@ const { values: a } = parseArgs({
     "startup-rounds": { type: "string", default: "3" },
     "memory-count": { type: "string", default: "500" },
     "memory-large-count": { type: "string", default: "10" },
+    "memory-brief": { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     "no-index": { type: "boolean", default: false },
@@ -108,9 +110,10 @@ const o = {
   startupRounds: num(a["startup-rounds"]),
   memoryCount: num(a["memory-count"]),
   memoryLargeCount: num(a["memory-large-count"]),
+  memoryBrief: a["memory-brief"],
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 2, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4, memoryBrief: true });
 
 // ---- progress on stderr ------------------------------------------------------------
 

@@ -21,6 +21,8 @@
  * Cloudflare does after some seconds. Memory freed stays with the process (RSS does
  * not fall), so the last line measures it by reuse: `count` instances left 15 s,
  * then as many again, and what the second batch adds.
+ *
+ * `memoryBrief` (--quick): Cairn's two waiting instances only, no layers, no eviction.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { startHost } from "./host.mjs";
@@ -68,7 +70,7 @@ export function workerdRss() {
 export async function memory(root, o, progress) {
   const small = { steps: 1, bytes: 16 };
   const large = { steps: 5, bytes: 1_000_000 };
-  const variants = [
+  const layers = [
     { name: "bare SQLite Durable Object", variant: "object", count: o.memoryCount },
     { name: "+ Cairn's schema", variant: "schema", count: o.memoryCount },
     { name: `+ ${INSTANCE_STATEMENTS} distinct SQL statements run once`, variant: "statements", count: o.memoryCount, statements: INSTANCE_STATEMENTS },
@@ -77,6 +79,8 @@ export async function memory(root, o, progress) {
     { name: "bare object that wrote 5 × 1 MB rows", variant: "rows", count: o.memoryLargeCount, ...large },
     { name: "Cairn, waiting after 5 × 1 MB results", variant: "cairn", count: o.memoryLargeCount, ...large },
   ];
+  // Brief (--quick): the product's instances only, and no eviction check.
+  const variants = o.memoryBrief ? layers.filter((v) => v.variant === "cairn") : layers;
   const flags = process.env.MINIFLARE_WORKERD_V8_FLAGS;
   process.env.MINIFLARE_WORKERD_V8_FLAGS = [flags, "--expose-gc"].filter(Boolean).join(" ");
   const port = 9300 + Math.floor(Math.random() * 600);
@@ -119,6 +123,7 @@ export async function memory(root, o, progress) {
         heapPerInstanceKiB: each(heapAfter - heapBefore),
       });
     }
+    if (o.memoryBrief) return { rows };
     const v = variants.find((x) => x.variant === "cairn");
     progress(`memory: ${v.count} × ${v.name}, ${EVICTED_AFTER_MS / 1000} s idle, then as many again`);
     await host.restart();
@@ -146,13 +151,17 @@ export async function memory(root, o, progress) {
 }
 
 export function memoryText({ rows, eviction: e }) {
-  return [
+  const lines = [
     "Memory: per idle object, a fresh workerd each (RSS: workerd's resident memory, as left and after a full GC; JS heap: after a full GC)",
     "| objects | each | RSS before → after MiB | RSS per object KiB | after GC KiB | JS heap per object KiB |",
     "| ---: | --- | ---: | ---: | ---: | ---: |",
     ...rows.map(
       (r) => `| ${r.count} | ${r.name} | ${r.beforeMiB.toFixed(1)} → ${r.afterMiB.toFixed(1)} | ${r.perInstanceKiB.toFixed(0)} | ${r.afterGcKiB.toFixed(0)} | ${r.heapPerInstanceKiB.toFixed(1)} |`,
     ),
+  ];
+  if (!e) return lines.join("\n");
+  return [
+    ...lines,
     "",
     `Eviction: ${e.count} × ${e.name}: ${e.firstKiB.toFixed(0)} KiB each; after ${EVICTED_AFTER_MS / 1000} s idle (evicted) and a GC, RSS still ${e.idleKiB.toFixed(0)} KiB each, ` +
       `but ${e.count} more add ${e.secondKiB.toFixed(0)} KiB each: the evicted objects' memory is reused.`,
