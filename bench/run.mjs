@@ -22,7 +22,8 @@
  *   --resume-steps 10000  --resume-count 3  --profile-n 10000  --profile-instances 200  --flow-count 100
  *   --cost-io-steps 3  --cost-io-ms 1000                         (cost: steps awaiting outside I/O)
  *   --startup-rounds 3                                            (startup)
- *   --memory-count 500  --memory-large-count 10                   (memory: waiting instances, small and with 5 × 1 MB results)
+ *   --memory-count 500  --memory-large-count 10                   (memory: idle objects of each layer, and instances with 5 × 1 MB results)
+ *   --memory-brief: the memory rung measures Cairn's instances only, not each layer nor eviction (--quick does)
  *   --state-dir DIR [/dev/shm if present, else the OS temp dir]: where workerd keeps state
  *   --no-index: Cairn's objects write to a D1 stand-in that does nothing (what the index costs)
  *   --quick: small sizes and counts, for a smoke run (not for the docs)
@@ -76,6 +77,7 @@ const { values: a } = parseArgs({
     "startup-rounds": { type: "string", default: "3" },
     "memory-count": { type: "string", default: "500" },
     "memory-large-count": { type: "string", default: "10" },
+    "memory-brief": { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     "no-index": { type: "boolean", default: false },
@@ -108,9 +110,10 @@ const o = {
   startupRounds: num(a["startup-rounds"]),
   memoryCount: num(a["memory-count"]),
   memoryLargeCount: num(a["memory-large-count"]),
+  memoryBrief: a["memory-brief"],
   noIndex: a["no-index"],
 };
-if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 1, napMs: 500, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4 });
+if (a.quick) Object.assign(o, { sizes: [10, 100, 1000], rounds: 2, count: 100, crowdRounds: 1, napMs: 500, events: 10, resumeSteps: 1000, resumeCount: 1, profileN: 1000, profileInstances: 50, flowCount: 20, costIoMs: 200, startupRounds: 1, memoryCount: 100, memoryLargeCount: 4, memoryBrief: true });
 
 // ---- progress on stderr ------------------------------------------------------------
 
@@ -156,8 +159,8 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 try {
   const startedAt = new Date();
-  // The startup rung runs the product's own bundle in a workerd of its own; the rest share the bench's.
-  const needsHost = o.only.some((id) => id !== "startup");
+  // The startup and memory rungs run in a workerd of their own; the rest share the bench's.
+  const needsHost = o.only.some((id) => id !== "startup" && id !== "memory");
   if (needsHost) {
     progress("building the bench Worker and starting workerd");
     host = await startHost(root, { stateParent: a["state-dir"] });
@@ -186,8 +189,8 @@ try {
   await run("W7", async () => (await fresh(), workloads.w7(host, o, progress)));
   if (o.engines.includes("cairn")) await run("flow", async () => (await fresh(), workloads.flow(host, o, progress)));
   const costs = o.only.includes("cost") && o.engines.includes("cairn") ? await cost(host, o, progress, statedCost) : undefined;
-  const memo = o.only.includes("memory") && o.engines.includes("cairn") ? await memory(host, o, progress) : undefined;
   await host?.stop();
+  const memo = o.only.includes("memory") && o.engines.includes("cairn") ? await memory(root, { ...o, stateDir: a["state-dir"] }, progress) : undefined;
   const cold = o.only.includes("startup") ? await startup(root, o, progress) : undefined;
 
   const result = {

@@ -110,6 +110,11 @@ export class WorkflowInstance extends MeteredInstance {
     return { status, outboxEmpty };
   }
 
+  /** The memory rung: drops the waiting execution as the driver does an idle one; answers whether one is still in memory. */
+  benchDropExecution(): boolean {
+    return this.driver.release();
+  }
+
   /** What the run left behind, to check that a measurement did the work. */
   benchJournal(): { completedSteps: number; journalRows: number } {
     const counts = this.ctx.storage.sql

@@ -13,7 +13,8 @@
  *   GET  /bench/instances?variant=V&count=C                                  per instance, see workloads.ts
  *   GET  /bench/flow?variant=V&count=C                                       flow: start to completion with each flow control
  *   GET  /bench/cost?ioSteps=S&ioMs=M                                        cost: metered lives, see cost.ts
- *   GET  /bench/memory?count=C&steps=S&bytes=B                               memory: C instances left waiting
+ *   GET  /bench/gc                                                           a full garbage collection (memory rung)
+ *   GET  /bench/memory?variant=V&count=C[&steps=S&bytes=B&statements=K]      memory: C objects left idle, see memory.ts
  *   POST /bench/migrate  (JSON array of SQL statements)                      the D1 index schema, + W8's trigger
  *
  * E is cairn, cloudflare or floor. Anything else goes to Cairn's API.
@@ -24,6 +25,7 @@ import { measureIo, measureLives } from "./cost.js";
 import { cloudflare } from "./cloudflare.js";
 import type { BenchEnv, Engine } from "./engine.js";
 import { FLOW_VARIANTS, type FlowVariant } from "./flow.js";
+import { idleObjects, MEMORY_VARIANTS } from "./memory.js";
 import { PROFILE_VARIANTS, type ProfileVariant } from "./profile.js";
 import { crowd, events, floor, INDEX_LAG_TRIGGERS, indexLag, INSTANCE_VARIANTS, instanceProfile, prepareResume, resume, single } from "./workloads.js";
 
@@ -63,6 +65,13 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
   switch (kind) {
     case "ping":
       return { ok: true };
+    case "gc": {
+      // Only where workerd runs with V8's --expose-gc (the memory rung's): every object shares this isolate.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new BadRequest("gc() is not exposed: start workerd with MINIFLARE_WORKERD_V8_FLAGS=--expose-gc");
+      gc();
+      return { ok: true };
+    }
     case "migrate": {
       const given = (await request.json()) as string[];
       const statements = given.length ? [...given, ...INDEX_LAG_TRIGGERS] : [];
@@ -127,17 +136,10 @@ async function route(request: Request, env: BenchEnv, url: URL): Promise<unknown
       return { lives, io, schema };
     }
     case "memory": {
-      const count = int(url, "count", undefined, 10_000);
-      const input: BenchInput = { body: "hold", steps: int(url, "steps", 0, 100), bytes: int(url, "bytes", 0, 1 << 20) };
-      const e = cairn(env);
-      const ids = Array.from({ length: count }, (_, i) => `memory-${crypto.randomUUID()}-${i}`);
-      // A few at a time: the point is what waiting instances hold, not how fast they start.
-      for (let i = 0; i < ids.length; i += 20) {
-        const batch = ids.slice(i, i + 20);
-        await Promise.all(batch.map((id) => e.start(id, input)));
-        await Promise.all(batch.map((id) => e.waitForEventWait(id, { name: "chunk", count: input.steps })));
-      }
-      return { count, ids: ids.length };
+      const variant = MEMORY_VARIANTS.find((v) => v === url.searchParams.get("variant"));
+      if (!variant) throw new BadRequest(`variant must be one of ${MEMORY_VARIANTS.join(", ")}`);
+      const [steps, bytes, statements] = [int(url, "steps", 0, 100), int(url, "bytes", 0, 1 << 20), int(url, "statements", 0, 1_000)];
+      return idleObjects(env, variant, int(url, "count", undefined, 10_000), { steps, bytes, statements });
     }
     case "instances": {
       const variant = INSTANCE_VARIANTS.find((v) => v === url.searchParams.get("variant"));

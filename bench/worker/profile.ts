@@ -80,6 +80,31 @@ export class Profile extends DurableObject {
     return { rowsRead: meter.rowsRead, rowsWritten: meter.rowsWritten, storageBytes: this.ctx.storage.sql.databaseSize };
   }
 
+  /**
+   * The memory rung: Cairn's schema, then `count` distinct statements over its
+   * tables. workerd keeps each statement an object ran compiled, until the object
+   * is evicted (its statement cache).
+   */
+  statements(count: number): { statements: number } {
+    this.ctx.storage.transactionSync(() => migrate(this.sql));
+    for (let i = 0; i < count; i++) this.sql.all(`SELECT * FROM instance WHERE id = ? AND version > ${i}`, "none");
+    return { statements: count };
+  }
+
+  /**
+   * The memory rung: `count` rows of `bytes` characters in a table of their own, each
+   * written as the journal writes a step (a row, then its result): the same bytes
+   * as a Cairn instance's results, without Cairn.
+   */
+  writeRows(count: number, bytes: number): { rows: number } {
+    this.sql.run("CREATE TABLE IF NOT EXISTS results (seq INTEGER PRIMARY KEY, result TEXT)");
+    for (let seq = 0; seq < count; seq++) {
+      this.sql.run("INSERT INTO results (seq) VALUES (?)", seq);
+      this.sql.run("UPDATE results SET result = ? WHERE seq = ?", "x".repeat(bytes), seq);
+    }
+    return { rows: count };
+  }
+
   /** The timed half of `replay`: a new execution over the journal `run("engine-sql")` left. */
   async replay(n: number): Promise<{ rows: number }> {
     const execution = this.execution(new SqlJournal(this.sql), n);

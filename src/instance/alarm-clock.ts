@@ -7,12 +7,9 @@
  * the alarm is skipped (what this object set in its life; after an eviction or a
  * fired alarm it sets again).
  */
+import { WAKE_IN_MEMORY_WITHIN_MS } from "../lib/bounds.js";
 import type { Timers } from "./timers.js";
 
-/**
- * A timer due within this long also gets an in-memory wake-up.
- */
-const WAKE_TIMER_MAX_MS = 5_000;
 /** With an in-memory wake-up armed, the platform's alarm (the fallback after an eviction) waits this much longer. */
 const ALARM_AFTER_WAKE_MS = 1_000;
 
@@ -35,7 +32,7 @@ export class AlarmClock {
     this.cancel();
     if (next === undefined) return this.setAlarm(null);
     const now = Date.now();
-    if (next - now > WAKE_TIMER_MAX_MS) return this.setAlarm(Math.max(next, 1));
+    if (next - now > WAKE_IN_MEMORY_WITHIN_MS) return this.setAlarm(Math.max(next, 1));
     this.wakeTimer = setTimeout(
       () => {
         this.wakeTimer = undefined;

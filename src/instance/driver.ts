@@ -1,13 +1,14 @@
 /**
- * The driver: the execution kept in memory between wake-ups, and the one advance
- * of it that may run at a time. It decides nothing about the lifecycle: it asks the
- * machine (through `host.apply`) before it runs the workflow, and hands it each
- * outcome. An advance asked for while another runs wakes the one under way, or,
- * when that one was stopped meanwhile (a restart), runs again once it ends.
+ * The driver: the execution in memory, kept between wake-ups only while it waits a
+ * little (a budget in src/lib/bounds.ts), and the one advance of it that may run at
+ * a time. It decides nothing about the lifecycle: it asks the machine (through
+ * `host.apply`) before it runs the workflow, and hands it each outcome. An advance
+ * asked for while another runs wakes the one under way, or, when that one was
+ * stopped meanwhile (a restart), runs again once it ends.
  */
 import { Execution, TerminatedError, realClock, toErrorRecord, type Cause, type Outcome, type StopReason } from "../engine/index.js";
 import type { Services } from "../engine/index.js";
-import { IDLE_EXECUTION_MAX_RESULT_BYTES } from "../lib/bounds.js";
+import { IDLE_EXECUTION_MAX_RESULT_BYTES, WAKE_IN_MEMORY_WITHIN_MS } from "../lib/bounds.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import { SqlJournal } from "./journal.js";
 import type { Sql } from "./sql.js";
@@ -84,7 +85,7 @@ export class Driver {
     if (row.stopping === "rollback") execution.compensate(new TerminatedError("terminated with rollback"));
     this.advancing = execution;
     execution.advance().then(
-      (outcome) => this.settled(execution, outcomeCause(outcome)),
+      (outcome) => this.settled(execution, outcomeCause(outcome), outcome),
       (error: unknown) => {
         console.error(`instance ${row.id}: drive failed, replaying from the journal shortly:`, error);
         this.settled(execution, { kind: "threw" });
@@ -92,7 +93,7 @@ export class Driver {
     );
   }
 
-  private settled(execution: Execution, cause: Cause): void {
+  private settled(execution: Execution, cause: Cause, outcome?: Outcome): void {
     this.advancing = undefined;
     // A terminate, restart or delete while it ran has taken over: its outcome is void.
     if (this.execution === execution) this.host.apply(cause);
@@ -100,21 +101,37 @@ export class Driver {
       this.again = false;
       this.drive();
     }
-    if (cause.kind === "suspended") this.keepOrForget(execution);
+    if (outcome?.kind === "suspended") this.keepOrForget(execution, outcome);
   }
 
   /**
-   * An execution that waits is kept in memory to save its replay, within a budget
-   * (src/lib/bounds.ts): one whose step results are large is dropped at once. Only
-   * memory is freed: the next wake-up replays from the journal, as after an
-   * eviction, and the instance's status does not change.
+   * An execution that waits is kept in memory only while that saves work, within a
+   * budget (src/lib/bounds.ts): its next wake-up is a timer soon enough to wake it
+   * from memory, and the step results it handed over are small. Otherwise it is
+   * dropped at once. Only memory is freed: the next wake-up replays from the
+   * journal, as after an eviction, and the instance's status does not change. One
+   * that awaits nothing the engine knows of (no step waits) is kept.
    */
-  private keepOrForget(execution: Execution): void {
-    if (this.execution !== execution || this.advancing || !execution.idle || execution.finished) return;
-    if (execution.resultChars <= IDLE_EXECUTION_MAX_RESULT_BYTES) return;
-    this.drop();
-    // Nothing is under way, so nothing is journaled: its waits are forgotten, the journal keeps them.
+  private keepOrForget(execution: Execution, { waitingFor, wakeAt }: Extract<Outcome, { kind: "suspended" }>): void {
+    if (this.execution !== execution || !waitingFor) return;
+    const wakesSoon = wakeAt !== undefined && wakeAt - Date.now() <= WAKE_IN_MEMORY_WITHIN_MS;
+    if (wakesSoon && execution.resultChars <= IDLE_EXECUTION_MAX_RESULT_BYTES) return;
+    this.release();
+  }
+
+  /**
+   * Drops the execution from memory if it is idle (nothing runs, so nothing is
+   * journaled: its waits are forgotten, the journal keeps them). The journal's store
+   * stays: what it knows (which steps own a timer, which tables exist) is a few
+   * numbers and still true, and spares the replay reading it again. Answers whether
+   * an execution is still in memory.
+   */
+  release(): boolean {
+    const execution = this.execution;
+    if (!execution || this.advancing || !execution.idle || execution.finished) return this.inMemory;
+    this.execution = undefined;
     execution.abort(new Error("dropped from memory while waiting; the next wake-up replays it"), { journal: false });
+    return false;
   }
 
   pause(): void {

@@ -71,7 +71,7 @@ export class WorkflowInstance extends DurableObject<Env> {
   private readonly timers: Timers;
   private readonly outbox: Outbox;
   private readonly rows: RowStore;
-  private readonly driver: Driver;
+  protected readonly driver: Driver;
   private readonly index: IndexPush;
   private readonly clock: AlarmClock;
   private readonly runner: Runner;

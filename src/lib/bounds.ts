@@ -90,12 +90,24 @@ export const MAX_ATTRIBUTE_VALUE_LENGTH = 256;
 export const MAX_BULK_INSTANCES = 100_000;
 
 /**
- * Memory, not a door: an execution is kept in memory between wake-ups (it saves a
- * replay), but one that waits with nothing running is dropped once the step results
- * it handed to the workflow come to more than this (counted in characters). The
- * engine itself keeps no delivered result; the workflow's variables may, and
- * dropping the execution frees them. The next wake-up replays from the journal; the
- * instance's status does not change. A small execution stays until the platform
- * evicts the idle object.
+ * A timer due within this long wakes its instance from memory (a setTimeout in the
+ * object, src/instance/alarm-clock.ts), besides the platform's alarm; one further off
+ * wakes it through the alarm alone.
+ */
+export const WAKE_IN_MEMORY_WITHIN_MS = 5_000;
+
+/**
+ * Memory, not a door. An instance's execution is kept in memory between wake-ups
+ * only while that saves work: one that waits with nothing running is dropped at
+ * once (src/instance/driver.ts) unless both hold:
+ * - its next wake-up is a timer within WAKE_IN_MEMORY_WITHIN_MS (a short sleep, a
+ *   retry's short backoff), which goes on in memory. A wait for an event, a child
+ *   or a webhook, or a timer further off, comes back through a request or the
+ *   alarm, by when the platform has likely evicted the idle object anyway;
+ * - the step results it handed to the workflow come to at most this many
+ *   characters. The engine keeps no delivered result; the workflow's variables
+ *   may, and dropping the execution frees them.
+ * The next wake-up of a dropped execution replays it from the journal (about 3 µs
+ * a step); the instance's status does not change.
  */
 export const IDLE_EXECUTION_MAX_RESULT_BYTES = 256 * KiB;

@@ -49,8 +49,10 @@ suite("step.child", () => {
     const done = await waitForStatus(id, "completed", 20_000);
     expect(done.output).toEqual([0, 2]);
     for (const childId of childIds) expect(effects(`${childId}/double`)).toBe(1);
-    // The parent replayed from the top once after the eviction, and asked for the same children.
-    expect(effects(`${id}/top`)).toBe(2);
+    // The parent replayed from the top after the eviction (once per child's news when
+    // they come apart: a parent waiting for children is not kept in memory), and asked
+    // for the same children.
+    expect(effects(`${id}/top`)).toBeGreaterThanOrEqual(2);
   });
 
   it("terminates running children along with their parent", async () => {

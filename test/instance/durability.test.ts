@@ -7,7 +7,11 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import type { WorkflowInstance } from "../../src/instance/object.js";
 import { effects, switches } from "../fixtures/effects.js";
+import { WAKE_IN_MEMORY_WITHIN_MS } from "../../src/lib/bounds.js";
 import { api, crash, evict, expireTimers, read, start, stubFor, uniqueId, waitForStatus } from "../helpers.js";
+
+/** Whether the instance's execution is in memory (the driver keeps it between wake-ups only while it waits a little). */
+const inMemory = (id: string) => runInDurableObject(stubFor(id), (instance: WorkflowInstance) => (instance as unknown as { driver: { inMemory: boolean } }).driver.inMemory);
 
 suite("WorkflowInstance", () => {
   it("survives eviction mid-workflow: completed steps are not run again", async () => {
@@ -110,16 +114,29 @@ suite("WorkflowInstance", () => {
     expect([effects(`${id}/add/0`), effects(`${id}/add/1`)]).toEqual([1, 1]);
   });
 
-  it("leaves a waiting instance as it is when an alarm finds nothing due", async () => {
+  it("leaves a waiting instance in memory as it is when an alarm finds nothing due; one dropped from memory replays and waits again", async () => {
     const id = uniqueId("idle-alarm");
-    await start("test-inbox", { id });
+    await start("test-counted-chain", { id, input: { steps: 1, sleepAfter: 0, sleepMs: 3_000 } });
     await waitForStatus(id, "waiting");
-    const version = () => runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM instance").one().version);
-    const before = await version();
+    expect(await inMemory(id)).toBe(true);
+    const version = (of: string) => runInDurableObject(stubFor(of), (_i: WorkflowInstance, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM instance").one().version);
+    const before = await version(id);
     await runInDurableObject(stubFor(id), (_i: WorkflowInstance, state) => state.storage.setAlarm(Date.now() + 60_000));
     expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
-    expect(await version()).toBe(before);
+    expect(await version(id)).toBe(before);
     expect((await read(id)).status).toBe("waiting");
+
+    const dropped = uniqueId("idle-alarm-dropped");
+    await start("test-inbox", { id: dropped });
+    const waiting = await waitForStatus(dropped, "waiting");
+    expect(await inMemory(dropped)).toBe(false);
+    await runInDurableObject(stubFor(dropped), (_i: WorkflowInstance, state) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stubFor(dropped))).toBe(true);
+    expect((await waitForStatus(dropped, "waiting")).waitingFor).toEqual(waiting.waitingFor);
+    for (const [type, payload] of [["note", "a"], ["note", "b"], ["done", "c"]]) {
+      expect((await api(`/api/instances/${dropped}/events`, { method: "POST", json: { type, payload } })).status).toBe(202);
+    }
+    expect((await waitForStatus(dropped, "completed")).output).toEqual(["a", "b", "c"]);
   });
 
   it("keeps events that arrive early in the inbox and hands them out first in, first out", async () => {
@@ -203,25 +220,47 @@ suite("WorkflowInstance", () => {
     expect(effects(`${id}/first`)).toBe(1);
   });
 
-  it("drops a waiting execution whose results are over the memory budget; the next wake-up replays it", async () => {
-    const inMemory = (id: string) => runInDurableObject(stubFor(id), (instance: WorkflowInstance) => (instance as unknown as { driver: { inMemory: boolean } }).driver.inMemory);
+  it("drops an execution waiting for an event from memory at once; the event completes it from a replay", async () => {
+    const id = uniqueId("drop-event");
+    await start("test-large-then-wait", { id, input: { count: 2, bytes: 100 } });
+    expect((await waitForStatus(id, "waiting")).waitingFor).toMatchObject({ kind: "event", eventType: "go" });
+    expect(await inMemory(id)).toBe(false);
+
+    const res = await api(`/api/instances/${id}/events`, { method: "POST", json: { type: "go", payload: "now" } });
+    expect(res.status).toBe(202);
+    const done = await waitForStatus(id, "completed");
+    expect(done.output).toEqual({ lengths: [100, 100], heads: ["0:", "1:"], go: "now" });
+    // A replay from the top: journaled steps were not run again.
+    expect(effects(`${id}/top`)).toBe(2);
+    expect(done.steps.map((s) => [s.name, s.kind, s.status, s.attempts])).toEqual([["big", "do", "completed", 1], ["big", "do", "completed", 1], ["go", "event", "completed", 0]]);
+  });
+
+  it("drops an execution sleeping past the in-memory wake-up window, and keeps one that wakes within it", async () => {
+    const far = uniqueId("drop-far-sleep");
+    const near = uniqueId("keep-near-sleep");
+    await start("test-counted-chain", { id: far, input: { steps: 1, sleepAfter: 0, sleepMs: WAKE_IN_MEMORY_WITHIN_MS + 60_000 } });
+    await start("test-counted-chain", { id: near, input: { steps: 1, sleepAfter: 0, sleepMs: 1_500 } });
+    await waitForStatus(far, "waiting");
+    await waitForStatus(near, "waiting");
+    expect(await inMemory(far)).toBe(false);
+    expect(await inMemory(near)).toBe(true);
+    expect((await waitForStatus(near, "completed")).output).toEqual({ total: 0 });
+    expect(effects(`${near}/top`)).toBe(1);
+  });
+
+  it("drops an execution waiting a little when its results are over the memory budget; the wake-up replays it", async () => {
     const large = uniqueId("budget-large");
     const small = uniqueId("budget-small");
     // Two results of 200,000 characters: over IDLE_EXECUTION_MAX_RESULT_BYTES (256 KiB) together.
-    await start("test-large-then-wait", { id: large, input: { count: 2, bytes: 200_000 } });
-    await start("test-large-then-wait", { id: small, input: { count: 2, bytes: 100 } });
+    await start("test-large-then-wait", { id: large, input: { count: 2, bytes: 200_000, napMs: 1_500 } });
+    await start("test-large-then-wait", { id: small, input: { count: 2, bytes: 100, napMs: 1_500 } });
     await waitForStatus(large, "waiting");
     await waitForStatus(small, "waiting");
     expect(await inMemory(large)).toBe(false);
     expect(await inMemory(small)).toBe(true);
-    expect((await read(large)).status).toBe("waiting");
 
-    for (const id of [large, small]) {
-      const res = await api(`/api/instances/${id}/events`, { method: "POST", json: { type: "go", payload: "now" } });
-      expect(res.status).toBe(202);
-    }
-    expect((await waitForStatus(large, "completed")).output).toEqual({ lengths: [200_000, 200_000], heads: ["0:", "1:"], go: "now" });
-    expect((await waitForStatus(small, "completed")).output).toEqual({ lengths: [100, 100], heads: ["0:", "1:"], go: "now" });
+    expect((await waitForStatus(large, "completed")).output).toEqual({ lengths: [200_000, 200_000], heads: ["0:", "1:"], go: "slept" });
+    expect((await waitForStatus(small, "completed")).output).toEqual({ lengths: [100, 100], heads: ["0:", "1:"], go: "slept" });
     // The dropped one ran from the top again (a replay); the one kept in memory went on where it waited.
     expect(effects(`${large}/top`)).toBe(2);
     expect(effects(`${small}/top`)).toBe(1);
