@@ -382,7 +382,7 @@ export class WorkflowInstance extends DurableObject<Env> {
     }
     if (!this.rows.get()) return;
     const stepDue = (this.timers.nextStep() ?? Infinity) <= now;
-    settled.push(this.apply({ kind: "alarm", advancing: this.driver.isAdvancing, inMemory: this.driver.inMemory, stepDue }).done);
+    settled.push(this.apply({ kind: "alarm", advancing: this.driver.isAdvancing, stepDue }).done);
     await Promise.all(settled);
   }
 

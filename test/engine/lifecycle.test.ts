@@ -61,7 +61,7 @@ const SAMPLES: { [K in CauseKind]: Extract<Cause, { kind: K }> } = {
   suspended: { kind: "suspended", waitingFor: { kind: "sleep" } },
   threw: { kind: "threw" },
   event: { kind: "event", waitedFor: true },
-  alarm: { kind: "alarm", advancing: false, inMemory: false, stepDue: true },
+  alarm: { kind: "alarm", advancing: false, stepDue: true },
   retentionDue: { kind: "retentionDue" },
   outboxDue: { kind: "outboxDue" },
   slotDue: { kind: "slotDue" },
@@ -546,13 +546,13 @@ suite("the lifecycle machine, status × cause", () => {
 });
 
 suite("the lifecycle machine, cases a table row does not show", () => {
-  it("an alarm for a waiting execution in memory with no step timer due leaves it alone", () => {
-    const result = next(STATES.waiting, { kind: "alarm", advancing: false, inMemory: true, stepDue: false }, 0);
+  it("an alarm for a waiting instance with no step timer due leaves it alone, its execution in memory or not", () => {
+    const result = next(STATES.waiting, { kind: "alarm", advancing: false, stepDue: false }, 0);
     expect(result).toMatchObject({ ok: true, changed: false, effects: [] });
   });
 
   it("an alarm while an advance runs renews the recovery lease", () => {
-    const result = next(STATES.running, { kind: "alarm", advancing: true, inMemory: true, stepDue: false }, 100);
+    const result = next(STATES.running, { kind: "alarm", advancing: true, stepDue: false }, 100);
     expect(result).toMatchObject({ ok: true, timers: { set: { lease: 5_100 } } });
   });
 
@@ -668,7 +668,7 @@ const TIMER_CAUSE: Record<OwnTimer, Cause> = {
   parent: { kind: "parentDue" },
   release: { kind: "releaseDue" },
   registry: { kind: "registryDue" },
-  lease: { kind: "alarm", advancing: false, inMemory: false, stepDue: false },
+  lease: { kind: "alarm", advancing: false, stepDue: false },
   debounce: { kind: "debounceDue" },
 };
 

@@ -114,7 +114,7 @@ suite("WorkflowInstance", () => {
     expect([effects(`${id}/add/0`), effects(`${id}/add/1`)]).toEqual([1, 1]);
   });
 
-  it("leaves a waiting instance in memory as it is when an alarm finds nothing due; one dropped from memory replays and waits again", async () => {
+  it("leaves a waiting instance as it is when an alarm finds nothing due, its execution in memory or dropped", async () => {
     const id = uniqueId("idle-alarm");
     await start("test-counted-chain", { id, input: { steps: 1, sleepAfter: 0, sleepMs: 3_000 } });
     await waitForStatus(id, "waiting");
@@ -130,9 +130,13 @@ suite("WorkflowInstance", () => {
     await start("test-inbox", { id: dropped });
     const waiting = await waitForStatus(dropped, "waiting");
     expect(await inMemory(dropped)).toBe(false);
+    const droppedBefore = await version(dropped);
     await runInDurableObject(stubFor(dropped), (_i: WorkflowInstance, state) => state.storage.setAlarm(Date.now() + 60_000));
     expect(await runDurableObjectAlarm(stubFor(dropped))).toBe(true);
-    expect((await waitForStatus(dropped, "waiting")).waitingFor).toEqual(waiting.waitingFor);
+    // No replay: the status did not go to running and back.
+    expect(await version(dropped)).toBe(droppedBefore);
+    expect(await inMemory(dropped)).toBe(false);
+    expect((await read(dropped)).waitingFor).toEqual(waiting.waitingFor);
     for (const [type, payload] of [["note", "a"], ["note", "b"], ["done", "c"]]) {
       expect((await api(`/api/instances/${dropped}/events`, { method: "POST", json: { type, payload } })).status).toBe(202);
     }

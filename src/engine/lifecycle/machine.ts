@@ -131,9 +131,11 @@ export function next(state: LifecycleState, cause: Cause, now: number): Transiti
           b.effects.push({ kind: "drive" });
           return b.done();
         case "waiting":
-          // Waiting for a deployment: the registry timer looks. An execution in memory
-          // that waits, with no step timer due, has nothing to do (the alarm was for another timer).
-          if (state.waitingFor?.kind === "deployment" || cause.advancing || (cause.inMemory && !cause.stepDue)) return b.done();
+          // Waiting for a deployment: the registry timer looks. A wait with no step timer due
+          // has nothing to do, in memory or not (the alarm was for another timer, or a
+          // fallback behind an in-memory wake-up): a replay would only wait again. What
+          // ends a wait otherwise (an event, a child's news) drives in its own turn.
+          if (state.waitingFor?.kind === "deployment" || cause.advancing || !cause.stepDue) return b.done();
           b.effects.push({ kind: "drive" });
           return b.done();
         default:

@@ -58,9 +58,10 @@ export type Cause =
   | { kind: "event"; waitedFor: boolean }
   /**
    * The alarm fired with no own timer due: a step timer (sleep, retry, step or event
-   * timeout), the recovery lease, or a wake-up after an eviction.
+   * timeout), the recovery lease, or a wake-up after an eviction. `stepDue`: a step
+   * timer is due (a waiting instance with none has nothing to do).
    */
-  | { kind: "alarm"; advancing: boolean; inMemory: boolean; stepDue: boolean }
+  | { kind: "alarm"; advancing: boolean; stepDue: boolean }
   | { kind: "retentionDue" }
   | { kind: "outboxDue" }
   | { kind: "slotDue" }
