@@ -118,7 +118,7 @@ export class SqlJournal implements JournalStore {
       r.result ?? null, r.error ? JSON.stringify(r.error) : null, r.sensitive ? 1 : null,
     );
     if (r.dueAt !== undefined && TIMED.has(r.status)) {
-      this.sql.run(SET_TIMER, `step:${r.seq}`, r.dueAt);
+      this.sql.run(SET_TIMER, `step:${r.seq}`, r.dueAt, 0);
       this.timed.add(r.seq);
     } else if (this.timed.delete(r.seq)) {
       this.sql.run("DELETE FROM timers WHERE key = ?", `step:${r.seq}`);

@@ -215,7 +215,7 @@ const ON_DEMAND = {
 export type OnDemandTable = keyof typeof ON_DEMAND;
 export const ON_DEMAND_TABLES = Object.keys(ON_DEMAND) as OnDemandTable[];
 
-export function tableExists(sql: Sql, table: OnDemandTable): boolean {
+export function tableExists(sql: Sql, table: OnDemandTable | "schema_version"): boolean {
   return sql.one("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?", table) !== undefined;
 }
 
@@ -226,7 +226,7 @@ export function createOnDemand(sql: Sql, table: OnDemandTable): void {
 
 /** True once this object was created (it has a schema); the check itself creates no storage. */
 function hasSchema(sql: Sql): boolean {
-  return sql.one("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'") !== undefined;
+  return tableExists(sql, "schema_version");
 }
 
 /**

@@ -28,26 +28,25 @@ export const TIMER_CAUSES: Record<Exclude<OwnTimer, "lease">, Cause> = {
 };
 
 /**
- * Sets a timer row in place (a replace writes the row and its due_at index twice over),
- * and not at all when unchanged: the object's own timers and the journal's step timers.
+ * Sets a timer row in place, and not at all when unchanged: the object's own timers
+ * and the journal's step timers. The third parameter is 0 for a plain set; for a set
+ * that keeps a time already due sooner (`setNoLater`) it is now, and a time already
+ * past is replaced. One statement for both: SQLite keeps each distinct statement an
+ * object has run compiled, in its memory, until the object is evicted.
  */
-export const SET_TIMER = "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at";
+export const SET_TIMER =
+  "INSERT INTO timers (key, due_at) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at != excluded.due_at AND (?3 = 0 OR due_at > excluded.due_at OR due_at <= ?3)";
 
 export class Timers {
   constructor(private readonly sql: Sql) {}
 
   set(key: OwnTimer, dueAt: number): void {
-    this.sql.run(SET_TIMER, key, dueAt);
+    this.sql.run(SET_TIMER, key, dueAt, 0);
   }
 
   /** Sets the timer unless it is already due sooner, and not yet (one that fell due is set again). */
   setNoLater(key: OwnTimer, dueAt: number, now = Date.now()): void {
-    this.sql.run(
-      "INSERT INTO timers (key, due_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at WHERE due_at > excluded.due_at OR due_at <= ?",
-      key,
-      dueAt,
-      now,
-    );
+    this.sql.run(SET_TIMER, key, dueAt, now);
   }
 
   clear(key: OwnTimer): void {
@@ -73,9 +72,8 @@ export class Timers {
 
   /** Writes the timers a lifecycle step set and cleared. */
   apply(timers: Step["timers"]): void {
-    if (timers.clear.length > 0) {
-      this.sql.run(`DELETE FROM timers WHERE key IN (${timers.clear.map(() => "?").join(", ")})`, ...timers.clear);
-    }
+    // One key at a time: the same statement as clear(), whatever the count.
+    for (const key of timers.clear) this.clear(key);
     for (const [key, at] of Object.entries(timers.set) as [OwnTimer, number][]) {
       // The outbox timer only has to stand until the push lands: one already due sooner is kept
       // (a change pushes at once; the timer is the fallback should that push not land).
