@@ -206,7 +206,6 @@ try {
     startup: cold,
     memory: memo,
   };
-  const tables = buildTables(result);
   const dir = path.join(here, "results");
   mkdirSync(dir, { recursive: true });
   // A partial or what-if run never overwrites the day's full results.
@@ -217,6 +216,8 @@ try {
     .join("");
   const file = path.join(dir, `${result.date}${suffix}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  // Written first: a fault in the tables below leaves the figures on disk.
+  const tables = buildTables(result);
   const writesDocs = !a.quick && !a["no-docs"] && !o.noIndex && !otherState && !partial.length;
   if (writesDocs) {
     const docs = path.join(root, "docs");
