@@ -3,8 +3,13 @@
  * change leaves a row in the outbox (same transaction); this pushes the newest one
  * in the background, one push at a time. A push waits for the work under way to
  * finish first (a timer of 0 ms), so the changes of one burst (created, running,
- * completed) reach D1 as one write. A failed push is retried through the alarm,
- * later each time; the `outbox` timer stands until a push lands.
+ * completed) reach D1 as one write. An open status waits longer, `coalesceMs`
+ * (INDEX_COALESCE_MS, 2 s): what the instance does next in that time (a short sleep
+ * or retry ends, an event arrives, it finishes) goes in the same write. A finished
+ * status is pushed at once, and a push due sooner is never put off. One D1 database
+ * takes about 1,000 writes a second (docs/scaling.md): an instance that changes
+ * often costs it one write per 2 s at most, plus its last. A failed push is retried
+ * through the alarm, later each time; the `outbox` timer stands until a push lands.
  *
  * With an index queue (`queue()` gives one), a push is a message to the queue, and
  * it has landed only once the queue's consumer says D1 holds that version
@@ -18,6 +23,15 @@ import type { Outbox } from "./outbox.js";
 import type { Timers } from "./timers.js";
 
 export const OUTBOX_MAX_BACKOFF_MS = 60_000;
+/** An open status waits this long for the instance's next changes, to reach the index in one write with them. */
+export const INDEX_COALESCE_MS = 2_000;
+
+/** The push's clock: how long an open status waits (coalesceMs), and the first retry of a failed push (retryBaseMs, doubling). */
+export interface IndexPushTiming {
+  coalesceMs: number;
+  retryBaseMs: number;
+}
+export const INDEX_PUSH_TIMING: IndexPushTiming = { coalesceMs: INDEX_COALESCE_MS, retryBaseMs: 1_000 };
 /** A row sent to the index queue waits this many retry bases for its acknowledgement, then goes again (doubling). */
 const ACK_WAIT_BASES = 30;
 const ACK_WAIT_MAX_MS = 5 * 60_000;
@@ -35,15 +49,16 @@ export interface IndexPushHost {
   createdAt(): number | undefined;
   /** Sets the object's alarm to its earliest timer. */
   scheduleAlarm(): Promise<void>;
-  /** The first retry of a failed push waits this long; each next one twice as long. */
-  retryBaseMs(): number;
+  timing(): IndexPushTiming;
 }
 
 export class IndexPush {
   private db?: IndexDb;
   private pushing?: Promise<void>;
-  private queued = false;
-  private again = false;
+  /** The push waiting for its timer, and when it is due. */
+  private queued?: { at: number; timer: ReturnType<typeof setTimeout> };
+  /** A change came while a push was under way: push again after it, this much later (the soonest asked). */
+  private again?: number;
   private failures = 0;
   /** Rows sent to the index queue since the last acknowledgement. */
   private unacknowledged = 0;
@@ -52,18 +67,25 @@ export class IndexPush {
 
   constructor(private readonly host: IndexPushHost) {}
 
-  /** Pushes the newest outbox row once the work under way is done. */
-  soon(): void {
-    if (this.held || this.queued) return;
+  /**
+   * Pushes the newest outbox row once the work under way is done: at once for a
+   * finished instance, after `coalesceMs` for an open one, unless a push is due sooner.
+   */
+  soon({ finished }: { finished: boolean }): void {
+    if (this.held) return;
+    const delay = finished ? 0 : this.host.timing().coalesceMs;
     if (this.pushing) {
-      this.again = true;
+      this.again = Math.min(this.again ?? delay, delay);
       return;
     }
-    this.queued = true;
-    setTimeout(() => {
-      this.queued = false;
+    const at = Date.now() + delay;
+    if (this.queued && this.queued.at <= at) return;
+    if (this.queued) clearTimeout(this.queued.timer);
+    const timer = setTimeout(() => {
+      this.queued = undefined;
       this.start();
-    }, 0);
+    }, delay);
+    this.queued = { at, timer };
   }
 
   /**
@@ -106,15 +128,14 @@ export class IndexPush {
   private start(): void {
     if (this.held) return;
     if (this.pushing) {
-      this.again = true;
+      this.again = 0;
       return;
     }
     this.pushing = this.push().finally(() => {
       this.pushing = undefined;
-      if (this.again) {
-        this.again = false;
-        this.soon();
-      }
+      const again = this.again;
+      this.again = undefined;
+      if (again !== undefined) this.soon({ finished: again === 0 });
     });
   }
 
@@ -136,7 +157,7 @@ export class IndexPush {
     } catch (error) {
       // D1 is unavailable or refused the write: keep the row and try again through the alarm.
       this.failures++;
-      const delay = Math.min(this.host.retryBaseMs() * 2 ** (this.failures - 1), OUTBOX_MAX_BACKOFF_MS);
+      const delay = Math.min(this.host.timing().retryBaseMs * 2 ** (this.failures - 1), OUTBOX_MAX_BACKOFF_MS);
       console.warn(`instance ${row.id}: index push failed (${this.failures} in a row), retrying in ${delay} ms: ${String(error)}`);
       if (!this.host.exists()) return;
       timers.set("outbox", Date.now() + delay);
@@ -157,7 +178,7 @@ export class IndexPush {
     this.failures = 0;
     if (!this.host.exists() || this.host.outbox.isEmpty()) return void (this.unacknowledged = 0);
     this.unacknowledged++;
-    const wait = Math.min(this.host.retryBaseMs() * ACK_WAIT_BASES * 2 ** (this.unacknowledged - 1), ACK_WAIT_MAX_MS);
+    const wait = Math.min(this.host.timing().retryBaseMs * ACK_WAIT_BASES * 2 ** (this.unacknowledged - 1), ACK_WAIT_MAX_MS);
     this.host.timers.set("outbox", Date.now() + wait);
     await this.host.scheduleAlarm();
   }

@@ -31,7 +31,7 @@ import { checkDeployment, readJournalPage, readSteps, readStep, readView } from 
 import { summary, type Rooms } from "./rooms.js";
 import { declaredFor, setAttributes } from "./attributes.js";
 import type { IndexAck, IndexMessage } from "../index-db/queue.js";
-import { IndexPush } from "./index-push.js";
+import { INDEX_PUSH_TIMING, IndexPush, type IndexPushTiming } from "./index-push.js";
 import { Outbox } from "./outbox.js";
 import { RowStore } from "./row.js";
 import type {
@@ -106,7 +106,7 @@ export class WorkflowInstance extends DurableObject<Env> {
       exists: () => this.rows.exists(),
       createdAt: () => this.rows.get()?.created_at,
       scheduleAlarm: () => this.runner.scheduleAlarm(),
-      retryBaseMs: () => this.outboxRetryBaseMs(),
+      timing: () => this.indexPushTiming(),
     });
     this.runner = new Runner({
       storage: ctx.storage,
@@ -169,9 +169,9 @@ export class WorkflowInstance extends DurableObject<Env> {
     return ALARM_ERROR_RETRY_MS;
   }
 
-  /** The first retry of a failed index push waits this long; each next one twice as long. */
-  protected outboxRetryBaseMs(): number {
-    return 1_000;
+  /** How long an open status waits to be pushed with the next changes, and the first retry of a failed push (doubling). */
+  protected indexPushTiming(): IndexPushTiming {
+    return INDEX_PUSH_TIMING;
   }
 
   // ---- RPC ---------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * the alarm, then runs the other effects. Effects that talk to other objects (a
  * gate, a parent, the index) report back as causes of their own.
  */
-import { next, type Cause, type Effect, type Step, type Transition } from "../engine/index.js";
+import { isTerminal, next, type Cause, type Effect, type Step, type Transition } from "../engine/index.js";
 import type { Env } from "../env.js";
 import type { WorkflowDefinition } from "../workflow.js";
 import type { AlarmClock } from "./alarm-clock.js";
@@ -131,7 +131,7 @@ export class Runner {
         driver.compensate();
         return;
       case "pushIndex":
-        this.host.index.soon();
+        this.host.index.soon({ finished: row !== undefined && isTerminal(row.status) });
         return;
       case "log":
         console[effect.level](`instance ${row?.id}: ${effect.message}`);

@@ -5,7 +5,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe as suite, expect, it } from "vitest";
 import { indexDb, pushInstance } from "../../src/index-db/queries.js";
-import { switches } from "../fixtures/effects.js";
+import { INDEX_COALESCE_MS } from "../../src/instance/index-push.js";
+import { PRODUCT_TIMING_PREFIX, switches } from "../fixtures/effects.js";
 import { indexRow, read, start, stubFor, uniqueId, waitForIndex, waitForStatus } from "../helpers.js";
 
 suite("index outbox", () => {
@@ -23,6 +24,25 @@ suite("index outbox", () => {
       createdAt: Date.parse(view.createdAt),
       completedAt: Date.parse(view.completedAt!),
     });
+  });
+
+  it("pushes an open status with what the instance does in the next 2 s, and a finished one at once", async () => {
+    // A short sleep: waiting, running and completed reach D1 as one write, the finished row.
+    const brief = uniqueId(`${PRODUCT_TIMING_PREFIX}brief-sleep`);
+    await start("test-counted-chain", { id: brief, input: { steps: 1, sleepAfter: 0, sleepMs: 50 } });
+    await waitForStatus(brief, "completed");
+    await waitForIndex(brief, (r) => r?.status === "completed", "completed");
+    expect(switches.get(`d1-writes/${brief}`)).toBe(1);
+
+    // A wait that lasts: its status reaches the index once it has held for INDEX_COALESCE_MS.
+    const waiting = uniqueId(`${PRODUCT_TIMING_PREFIX}lasting-wait`);
+    const started = Date.now();
+    await start("test-inbox", { id: waiting });
+    await waitForStatus(waiting, "waiting");
+    const row = await waitForIndex(waiting, (r) => r?.status === "waiting", "waiting", 10_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(INDEX_COALESCE_MS - 100);
+    expect(row?.waitingFor).toContain('"event"');
+    expect(switches.get(`d1-writes/${waiting}`)).toBe(1);
   });
 
   it("records the error code and message of a failed instance", async () => {
