@@ -6,7 +6,9 @@
  * completed) reach D1 as one write. An open status waits longer, `coalesceMs`
  * (INDEX_COALESCE_MS, 2 s): what the instance does next in that time (a short sleep
  * or retry ends, an event arrives, it finishes) goes in the same write. A finished
- * status is pushed at once, and a push due sooner is never put off. One D1 database
+ * status is pushed at once, and a push due sooner is never put off; a read of the
+ * instance sends a waiting push at once, so a list read next agrees with what the
+ * read showed. One D1 database
  * takes about 1,000 writes a second (docs/scaling.md): an instance that changes
  * often costs it one write per 2 s at most, plus its last. A failed push is retried
  * through the alarm, later each time; the `outbox` timer stands until a push lands.
@@ -86,6 +88,14 @@ export class IndexPush {
       this.start();
     }, delay);
     this.queued = { at, timer };
+  }
+
+  /**
+   * A push waiting out the coalescing window goes now: the instance was read, and a
+   * list read next should show what that read showed.
+   */
+  hurry(): void {
+    if (this.queued && this.queued.at > Date.now()) this.soon({ finished: true });
   }
 
   /**

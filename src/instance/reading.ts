@@ -17,6 +17,8 @@ export async function readView(rooms: Rooms, options: ReadOptions): Promise<Inst
   void checkDeployment(rooms);
   const row = rooms.rows.get();
   if (!row) return null;
+  // Someone is looking at this instance: the list should say what they see.
+  rooms.index.hurry();
   const journal = rooms.driver.journal();
   let view = toInstanceView(row, journal.viewPage(pageOptions(options)));
   if (row.attributes !== "{}") view.attributes = JSON.parse(row.attributes) as Attributes;

@@ -30,19 +30,25 @@ suite("index outbox", () => {
     // A short sleep: waiting, running and completed reach D1 as one write, the finished row.
     const brief = uniqueId(`${PRODUCT_TIMING_PREFIX}brief-sleep`);
     await start("test-counted-chain", { id: brief, input: { steps: 1, sleepAfter: 0, sleepMs: 50 } });
-    await waitForStatus(brief, "completed");
     await waitForIndex(brief, (r) => r?.status === "completed", "completed");
     expect(switches.get(`d1-writes/${brief}`)).toBe(1);
 
-    // A wait that lasts: its status reaches the index once it has held for INDEX_COALESCE_MS.
+    // A wait that lasts, with nobody reading the instance: its status reaches the index once it has held for INDEX_COALESCE_MS.
     const waiting = uniqueId(`${PRODUCT_TIMING_PREFIX}lasting-wait`);
     const started = Date.now();
     await start("test-inbox", { id: waiting });
-    await waitForStatus(waiting, "waiting");
     const row = await waitForIndex(waiting, (r) => r?.status === "waiting", "waiting", 10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(INDEX_COALESCE_MS - 100);
     expect(row?.waitingFor).toContain('"event"');
     expect(switches.get(`d1-writes/${waiting}`)).toBe(1);
+
+    // A read of the instance sends its waiting row at once: a list read next agrees with it.
+    const looked = uniqueId(`${PRODUCT_TIMING_PREFIX}looked-at`);
+    const t0 = Date.now();
+    await start("test-inbox", { id: looked });
+    await waitForStatus(looked, "waiting");
+    await waitForIndex(looked, (r) => r?.status === "waiting", "waiting", 10_000);
+    expect(Date.now() - t0).toBeLessThan(INDEX_COALESCE_MS);
   });
 
   it("records the error code and message of a failed instance", async () => {
