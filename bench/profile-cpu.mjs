@@ -9,6 +9,7 @@ import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHost } from "./lib/host.mjs";
+import { inspect } from "./lib/inspector.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [route = "crowd?engine=cairn&body=trio&count=1000", out, warm = route] = process.argv.slice(2);
@@ -16,25 +17,14 @@ const port = 9300 + Math.floor(Math.random() * 500);
 const host = await startHost(root, { inspectorPort: port, stateParent: "/dev/shm" });
 try {
   await host.call(warm);
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-  const ws = new WebSocket(targets[0].webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
-  let id = 0;
-  const pending = new Map();
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.id && pending.has(msg.id)) pending.get(msg.id)(msg.result);
-  };
-  const send = (method, params = {}) => new Promise((resolve) => {
-    pending.set(++id, resolve);
-    ws.send(JSON.stringify({ id, method, params }));
-  });
+  const session = await inspect(port);
+  const { send } = session;
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 100 });
   await send("Profiler.start");
   const r = await host.call(route);
   const { profile } = await send("Profiler.stop");
-  ws.close();
+  session.close();
   if (out) {
     writeFileSync(out, JSON.stringify(profile));
     // The bundle the profile's line numbers refer to.

@@ -1,6 +1,7 @@
 /**
  * workerd's inspector (Chrome DevTools Protocol) for the bench Worker's isolate, to
- * read the size of its JavaScript heap. (workerd does not answer
+ * read the size of its JavaScript heap, or to send any command (a CPU profile:
+ * bench/profile-cpu.mjs). (workerd does not answer
  * `HeapProfiler.collectGarbage`; the memory rung collects garbage with `gc()`
  * instead, exposed by V8's `--expose-gc`.)
  */
@@ -25,6 +26,7 @@ export async function inspect(port) {
       ws.send(JSON.stringify({ id, method, params }));
     });
   return {
+    send,
     /** Bytes of the isolate's JavaScript heap in use (garbage not yet collected included). */
     async heapUsed() {
       return (await send("Runtime.getHeapUsage")).usedSize;

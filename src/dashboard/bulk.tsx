@@ -6,7 +6,7 @@
  */
 import { CairnApiError, type BulkAction, type BulkFilter, type BulkJob, type Status } from "../client/index.js";
 import { parseJson } from "../lib/json.js";
-import { Notice, Page } from "./layout.js";
+import { Notice, Page, notFoundPage } from "./layout.js";
 import { InstanceTable } from "./overview.js";
 import type { DashboardContext } from "./routes.js";
 
@@ -151,13 +151,7 @@ export async function bulkProgress(c: DashboardContext) {
   try {
     job = await c.get("cairn").bulkJob(id);
   } catch (error) {
-    if (!(error instanceof CairnApiError) || (error.status !== 404 && error.status !== 422)) throw error;
-    return c.html(
-      <Page title="Not found" access={c.get("access")}>
-        <Notice kind="bad">{error.message}</Notice>
-      </Page>,
-      404,
-    );
+    return notFoundPage(c, error);
   }
   const moving = job.status === "snapshotting" || job.status === "running";
   const reached = job.done + job.skipped + job.failed;

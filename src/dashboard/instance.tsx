@@ -6,9 +6,9 @@
  * itself when one comes (live.ts), instead of reloading.
  */
 import { canApply, isTerminal } from "../engine/status.js";
-import { CairnApiError, type Instance, type StepView } from "../client/index.js";
+import type { Instance, StepView } from "../client/index.js";
 import { Folded, StatusBadge, When, absolute, duration, waitText } from "./format.js";
-import { Notice, Page } from "./layout.js";
+import { Notice, Page, notFoundPage } from "./layout.js";
 import { LiveUpdates } from "./live.js";
 import { InstanceTable } from "./overview.js";
 import type { DashboardContext } from "./routes.js";
@@ -34,14 +34,7 @@ export async function instancePage(c: DashboardContext) {
   try {
     instance = await cairn.get(id);
   } catch (error) {
-    if (!(error instanceof CairnApiError) || (error.status !== 404 && error.status !== 422)) throw error;
-    return c.html(
-      <Page title="Not found" access={access}>
-        <Notice kind="bad">{error.message}</Notice>
-        <a href="/">← All instances</a>
-      </Page>,
-      404,
-    );
+    return notFoundPage(c, error, <a href="/">← All instances</a>);
   }
   const children = await cairn.list({ parent: id, limit: 100 });
   const now = Date.now();

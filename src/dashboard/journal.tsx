@@ -2,8 +2,7 @@
  * The journal download of the instance page: the whole history in the journal
  * format (docs/journal-format.md), every page assembled, as a JSON file.
  */
-import { CairnApiError } from "../client/index.js";
-import { Notice, Page } from "./layout.js";
+import { notFoundPage } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
 export async function journalDownload(c: DashboardContext) {
@@ -16,13 +15,6 @@ export async function journalDownload(c: DashboardContext) {
       "content-disposition": `attachment; filename="${file}"`,
     });
   } catch (error) {
-    if (!(error instanceof CairnApiError) || (error.status !== 404 && error.status !== 422)) throw error;
-    return c.html(
-      <Page title="Not found" access={c.get("access")}>
-        <Notice kind="bad">{error.message}</Notice>
-        <a href="/">← All instances</a>
-      </Page>,
-      404,
-    );
+    return notFoundPage(c, error, <a href="/">← All instances</a>);
   }
 }

@@ -6,6 +6,8 @@
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import type { Access } from "../api/auth.js";
+import { CairnApiError } from "../client/index.js";
+import type { DashboardContext } from "./routes.js";
 import { STYLE } from "./style.js";
 
 export interface PageProps {
@@ -102,5 +104,20 @@ export function Notice({ kind, children }: { kind: "ok" | "bad" | "info"; childr
     <div class={`notice ${kind}`} role={kind === "bad" ? "alert" : "status"}>
       {children}
     </div>
+  );
+}
+
+/**
+ * The page for an API error that says there is no such thing (404, or 422 for an id
+ * that cannot name one), with `back` under the message; any other error goes on up.
+ */
+export function notFoundPage(c: DashboardContext, error: unknown, back?: Child) {
+  if (!(error instanceof CairnApiError) || (error.status !== 404 && error.status !== 422)) throw error;
+  return c.html(
+    <Page title="Not found" access={c.get("access")}>
+      <Notice kind="bad">{error.message}</Notice>
+      {back}
+    </Page>,
+    404,
   );
 }

@@ -7,7 +7,7 @@
  */
 import { CairnApiError, type Instance } from "../client/index.js";
 import { parseJson } from "../lib/json.js";
-import { ConfirmPage, Notice, Page } from "./layout.js";
+import { ConfirmPage, Notice, Page, notFoundPage } from "./layout.js";
 import type { DashboardContext } from "./routes.js";
 
 const href = (id: string, rest = "") => `/instances/${encodeURIComponent(id)}${rest}`;
@@ -35,13 +35,7 @@ async function load(c: DashboardContext): Promise<Instance | Response> {
   try {
     return await c.get("cairn").get(c.req.param("id")!);
   } catch (error) {
-    if (!(error instanceof CairnApiError) || (error.status !== 404 && error.status !== 422)) throw error;
-    return c.html(
-      <Page title="Not found" access={c.get("access")}>
-        <Notice kind="bad">{error.message}</Notice>
-      </Page>,
-      404,
-    );
+    return notFoundPage(c, error);
   }
 }
 

@@ -22,11 +22,15 @@ export const NEWER_THAN_STORED = sql.raw(
   "(excluded.created_at > instances.created_at OR (excluded.created_at = instances.created_at AND excluded.version > instances.version))",
 );
 
-/** The instance upsert, guarded by NEWER_THAN_STORED; `values` are the new row's (placeholders to prepare it once). */
-function instanceUpsert(db: IndexDb, values: NewInstanceRow | Record<keyof NewInstanceRow, Placeholder>) {
+type InstanceColumn = keyof NewInstanceRow;
+const INSTANCE_COLUMNS = Object.keys(getTableColumns(instances)) as InstanceColumn[];
+
+/** The instance upsert, guarded by NEWER_THAN_STORED, with a placeholder for each column. */
+function instanceUpsert(db: IndexDb) {
+  const placeholders = Object.fromEntries(INSTANCE_COLUMNS.map((column) => [column, sql.placeholder(column)]));
   return db
     .insert(instances)
-    .values(values as NewInstanceRow)
+    .values(placeholders as unknown as NewInstanceRow)
     .onConflictDoUpdate({
       target: instances.id,
       set: {
@@ -48,9 +52,6 @@ function instanceUpsert(db: IndexDb, values: NewInstanceRow | Record<keyof NewIn
     });
 }
 
-type InstanceColumn = keyof NewInstanceRow;
-const INSTANCE_COLUMNS = Object.keys(getTableColumns(instances)) as InstanceColumn[];
-
 /**
  * The upsert's SQL text and the column each parameter takes, built by drizzle once
  * per isolate: every status change of every instance is one push, and building the
@@ -60,8 +61,7 @@ let preparedUpsert: { sql: string; columns: InstanceColumn[] } | undefined;
 
 function upsertStatement(db: IndexDb, row: NewInstanceRow): D1PreparedStatement {
   if (!preparedUpsert) {
-    const placeholders = Object.fromEntries(INSTANCE_COLUMNS.map((column) => [column, sql.placeholder(column)])) as Record<InstanceColumn, Placeholder>;
-    const built = instanceUpsert(db, placeholders).toSQL();
+    const built = instanceUpsert(db).toSQL();
     // Each parameter is a Param wrapping its Placeholder (text and integer columns need no encoding).
     const placeholderOf = (param: unknown) => ((param as { value?: unknown }).value ?? param) as Placeholder<InstanceColumn>;
     preparedUpsert = { sql: built.sql, columns: built.params.map((param) => placeholderOf(param).name) };

@@ -21,5 +21,5 @@ export function declaredFor(rooms: Rooms, request: CreateRequest): Attributes {
 export function setAttributes(rooms: Rooms, attributes: Attributes): void {
   const dropped = rooms.rows.setAttributes(attributes, Date.now());
   if (dropped.length > 0) console.warn(`instance ${rooms.rows.get()?.id}: at most ${MAX_ATTRIBUTES} search attributes; left out ${dropped.join(", ")}`);
-  rooms.index.soon({ finished: false });
+  rooms.index.soon({ atOnce: false });
 }

@@ -8,10 +8,10 @@
  * or retry ends, an event arrives, it finishes) goes in the same write. A finished
  * status is pushed at once, and a push due sooner is never put off; a read of the
  * instance sends a waiting push at once, so a list read next agrees with what the
- * read showed. One D1 database
- * takes about 1,000 writes a second (docs/scaling.md): an instance that changes
- * often costs it one write per 2 s at most, plus its last. A failed push is retried
- * through the alarm, later each time; the `outbox` timer stands until a push lands.
+ * read showed. One D1 database takes about 1,000 writes a second (docs/scaling.md):
+ * an instance that changes often costs it one write per 2 s at most, plus its last.
+ * A failed push is retried through the alarm, later each time; the `outbox` timer
+ * stands until a push lands.
  *
  * With an index queue (`queue()` gives one), a push is a message to the queue, and
  * it has landed only once the queue's consumer says D1 holds that version
@@ -59,8 +59,8 @@ export class IndexPush {
   private pushing?: Promise<void>;
   /** The push waiting for its timer, and when it is due. */
   private queued?: { at: number; timer: ReturnType<typeof setTimeout> };
-  /** A change came while a push was under way: push again after it, this much later (the soonest asked). */
-  private again?: number;
+  /** A change came while a push was under way: push again after it (at once if any change asked so). */
+  private again?: { atOnce: boolean };
   private failures = 0;
   /** Rows sent to the index queue since the last acknowledgement. */
   private unacknowledged = 0;
@@ -70,16 +70,16 @@ export class IndexPush {
   constructor(private readonly host: IndexPushHost) {}
 
   /**
-   * Pushes the newest outbox row once the work under way is done: at once for a
-   * finished instance, after `coalesceMs` for an open one, unless a push is due sooner.
+   * Pushes the newest outbox row once the work under way is done: `atOnce` for a
+   * finished instance, else after `coalesceMs`, unless a push is due sooner.
    */
-  soon({ finished }: { finished: boolean }): void {
+  soon({ atOnce }: { atOnce: boolean }): void {
     if (this.held) return;
-    const delay = finished ? 0 : this.host.timing().coalesceMs;
     if (this.pushing) {
-      this.again = Math.min(this.again ?? delay, delay);
+      this.again = { atOnce: atOnce || this.again?.atOnce === true };
       return;
     }
+    const delay = atOnce ? 0 : this.host.timing().coalesceMs;
     const at = Date.now() + delay;
     if (this.queued && this.queued.at <= at) return;
     if (this.queued) clearTimeout(this.queued.timer);
@@ -95,7 +95,7 @@ export class IndexPush {
    * list read next should show what that read showed.
    */
   hurry(): void {
-    if (this.queued && this.queued.at > Date.now()) this.soon({ finished: true });
+    if (this.queued && this.queued.at > Date.now()) this.soon({ atOnce: true });
   }
 
   /**
@@ -138,14 +138,14 @@ export class IndexPush {
   private start(): void {
     if (this.held) return;
     if (this.pushing) {
-      this.again = 0;
+      this.again = { atOnce: true };
       return;
     }
     this.pushing = this.push().finally(() => {
       this.pushing = undefined;
       const again = this.again;
       this.again = undefined;
-      if (again !== undefined) this.soon({ finished: again === 0 });
+      if (again) this.soon(again);
     });
   }
 

@@ -131,7 +131,7 @@ export class Runner {
         driver.compensate();
         return;
       case "pushIndex":
-        this.host.index.soon({ finished: row !== undefined && isTerminal(row.status) });
+        this.host.index.soon({ atOnce: row !== undefined && isTerminal(row.status) });
         return;
       case "log":
         console[effect.level](`instance ${row?.id}: ${effect.message}`);

@@ -23,6 +23,7 @@ import {
   type OwnTimer,
   type WaitingFor,
 } from "../../src/engine/index.js";
+import { TIMER_CAUSES } from "../../src/instance/timers.js";
 
 const base: LifecycleState = { ...ABSENT, hasParent: true, gated: true, retentionMs: { completed: 1_000, failed: 2_000, terminated: 3_000 } };
 
@@ -661,16 +662,8 @@ const OUTSIDE: Cause[] = [
   { kind: "resolve" },
 ];
 
-const TIMER_CAUSE: Record<OwnTimer, Cause> = {
-  retention: { kind: "retentionDue" },
-  outbox: { kind: "outboxDue" },
-  slot: { kind: "slotDue" },
-  parent: { kind: "parentDue" },
-  release: { kind: "releaseDue" },
-  registry: { kind: "registryDue" },
-  lease: { kind: "alarm", advancing: false, stepDue: false },
-  debounce: { kind: "debounceDue" },
-};
+/** The cause each own timer stands for when it falls due, as the object maps it; the lease wakes the alarm cause. */
+const TIMER_CAUSE: Record<OwnTimer, Cause> = { ...TIMER_CAUSES, lease: { kind: "alarm", advancing: false, stepDue: false } };
 
 /**
  * A wait the view names and something will end: a cause from outside (an event, a
